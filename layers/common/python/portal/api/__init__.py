@@ -1,0 +1,1 @@
+"""HTTP transport shared by the API functions: resolver factory, error mapping, auth context, route table."""

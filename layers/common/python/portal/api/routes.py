@@ -1,0 +1,105 @@
+"""The route table: which function serves which path of which API, and who may call it.
+
+The CDK stack builds both REST APIs from `ROUTES`, and the local gateway dispatches with the same table, so
+a route that works on a laptop exists the same way in AWS. Paths use API Gateway resource syntax.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Api = Literal["enduser", "admin"]
+Auth = Literal["none", "enduser", "admin"]
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str  # folder under functions/
+    kind: Literal["api", "authorizer", "schedule", "worker"]
+    description: str
+    memory_mb: int = 512
+    timeout_s: int = 15
+
+    @property
+    def handler(self) -> str:
+        return f"{self.name}.app.handler"
+
+
+FUNCTIONS: tuple[Function, ...] = (
+    Function("meta", "api", "health and OpenAPI document of the end-user API"),
+    Function("login", "api", "site branding, sign-in, enrollment, password reset, the signed-in user"),
+    Function("admin", "api", "the staff API (Cognito)"),
+    Function("sync_incremental", "schedule", "15-minute incremental sync from ASPIRE", 1024, 900),
+    Function("sync_daily", "schedule", "04:00 America/Chicago daily sync from ASPIRE", 1024, 900),
+    Function("sync_worker", "worker", "one chunk of the daily/full sync (SQS consumer)", 1024, 900),
+)
+
+FUNCTIONS_BY_NAME = {f.name: f for f in FUNCTIONS}
+
+
+@dataclass(frozen=True)
+class Route:
+    api: Api
+    method: str
+    path: str
+    function: str
+    auth: Auth
+
+    def matches(self, method: str, path: str) -> dict[str, str] | None:
+        """Path parameters if this route serves `method path`, else None (used by the local gateway)."""
+        if method.upper() != self.method:
+            return None
+        match = _compiled(self.path).match(path)
+        return match.groupdict() if match else None
+
+
+def _compiled(template: str) -> re.Pattern[str]:
+    pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+    return re.compile(f"^{pattern}$")
+
+
+ROUTES: tuple[Route, ...] = (
+    # end-user API
+    Route("enduser", "GET", "/health", "meta", "none"),
+    Route("enduser", "GET", "/openapi.json", "meta", "none"),
+    Route("enduser", "GET", "/sites/{site}", "login", "none"),
+    # admin API
+    Route("admin", "GET", "/health", "admin", "none"),
+    Route("admin", "GET", "/openapi.json", "admin", "none"),
+)
+
+
+def routes_for(api: Api) -> tuple[Route, ...]:
+    return tuple(r for r in ROUTES if r.api == api)
+
+
+def resolve(api: Api, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    for route in routes_for(api):
+        params = route.matches(method, path)
+        if params is not None:
+            return route, params
+    return None
+
+
+def path_exists(api: Api, path: str) -> bool:
+    """True when some method serves `path` (405 vs 404 in the local gateway)."""
+    return any(_compiled(r.path).match(path) for r in routes_for(api))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """An EventBridge Scheduler schedule (AWS) and its in-process twin (`make run`)."""
+
+    name: str
+    expression: str
+    timezone: str
+    function: str
+
+
+SCHEDULES: tuple[Schedule, ...] = (
+    Schedule("sync-incremental", "rate(15 minutes)", "UTC", "sync_incremental"),
+    # EventBridge *rules* only know UTC; Scheduler keeps this at 04:00 Central through daylight saving.
+    Schedule("sync-daily", "cron(0 4 * * ? *)", "America/Chicago", "sync_daily"),
+)

@@ -1,0 +1,1 @@
+"""Use cases: take ports as arguments, apply domain rules, return models."""

@@ -1,0 +1,1 @@
+"""The laptop runtime behind `make run` (not deployed)."""

@@ -1,0 +1,214 @@
+"""`portal-local`: the laptop runtime. `make run` is `portal-local run`.
+
+Every subcommand prints JSON (one line) or a short human summary and works while `run` is serving,
+against the same data (see local/runtime.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from local.runtime import Paths, Ports, RuntimeState
+
+PATHS = Paths()
+
+
+def _print_json(payload: Any) -> None:
+    print(json.dumps(payload, default=str, separators=(",", ":")))
+
+
+def _step(n: int, total: int, text: str) -> None:
+    print(f"[{n}/{total}] {text}", flush=True)
+
+
+# --- commands -----------------------------------------------------------------------------------------------
+def cmd_seed(args: argparse.Namespace) -> int:
+    from local import bootstrap
+
+    with _services():
+        summary = bootstrap.seed_demo(PATHS, scale=args.scale, force=args.force, progress=print)
+    _print_json(summary)
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from local import bootstrap
+
+    with _services():
+        summary = bootstrap.run_sync(args.job)
+    _print_json(summary)
+    return 0 if not summary.get("errors") else 1
+
+
+def cmd_aspire(args: argparse.Namespace) -> int:
+    from local.aspire import simulator
+
+    path = PATHS.aspire_db
+    if not path.exists():
+        print(f"no demo ASPIRE database at {path}; run `portal-local seed` (or `make run`) first", file=sys.stderr)
+        return 2
+    try:
+        if args.action == "book-contract":
+            result = simulator.book_contract(path, args.account, label=args.label)
+        elif args.action == "terminate-contract":
+            result = simulator.terminate_contract(path, args.contract_id)
+        elif args.action == "set-label":
+            result = simulator.set_label(path, args.contract_id, args.label)
+        elif args.action == "eft-run":
+            result = simulator.eft_run(path, datetime.now(UTC))
+        else:
+            result = simulator.restore_snapshot(path)
+    except simulator.SimulatorError as error:
+        _print_json({"action": args.action.replace("-", "_"), "error": str(error)})
+        return 1
+    _print_json(result)
+    return 0
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    from local.outbox import list_messages
+
+    messages = list_messages(PATHS.outbox)[-args.last :]
+    for message in messages:
+        _print_json(message)
+    if not messages:
+        print(f"no emails yet in {PATHS.outbox}", file=sys.stderr)
+    return 0
+
+
+def cmd_admin_token(args: argparse.Namespace) -> int:
+    from local import aws_local
+
+    with _services() as services:
+        print(aws_local.admin_token(services.moto_endpoint, services.admin_pool, args.email))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, *, prepare: bool = False) -> int:
+    from local import bootstrap
+    from local.aws_local import CognitoJwtVerifier
+    from local.gateway import Gateway, GatewayServer
+    from local.scheduler import Scheduler
+    from local.services import local_services
+
+    ports = Ports()
+    total = 5 if prepare else 3
+    print("Customer Portal, local runtime", flush=True)
+    _step(1, total, "starting DynamoDB Local (data kept in .local/dynamodb) and the AWS services (moto)")
+    with local_services(PATHS, ports, serving=True) as services:
+        bootstrap.ensure_portal_config()
+        step = 2
+        if prepare:
+            _step(step, total, "demo ASPIRE database")
+            bootstrap.seed_demo(PATHS, scale=None, force=False, progress=lambda m: print(f"      {m}", flush=True))
+            step += 1
+            _step(step, total, "syncing ASPIRE into DynamoDB")
+            summary = bootstrap.run_sync("full")
+            print(f"      {json.dumps(summary, default=str)}", flush=True)
+            step += 1
+        _step(step, total, "portal users for the demo personas")
+        for line in bootstrap.ensure_demo_users(PATHS):
+            print(f"      {line}", flush=True)
+        step += 1
+        log_lock = threading.Lock()
+
+        def log(line: str) -> None:
+            with log_lock:
+                print(f"{datetime.now().strftime('%H:%M:%S')} {line}", flush=True)
+
+        verifier = CognitoJwtVerifier(services.moto_endpoint, services.admin_pool)
+        enduser = GatewayServer(Gateway("enduser"), ports.enduser, log).start()
+        admin = GatewayServer(Gateway("admin", verifier), ports.admin, log).start()
+        scheduler = Scheduler(lambda s: log(bootstrap.fire_schedule(s))).start()
+        state = RuntimeState(
+            pid=os.getpid(),
+            dynamodb_endpoint=services.dynamodb_endpoint,
+            moto_endpoint=services.moto_endpoint,
+            enduser_url=enduser.url,
+            admin_url=admin.url,
+            admin_pool_id=services.admin_pool.pool_id,
+            admin_client_id=services.admin_pool.client_id,
+        )
+        state.write(PATHS)
+        _step(step, total, "serving")
+        print(bootstrap.banner(PATHS, enduser.url, admin.url, scheduler), flush=True)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            while not stop.is_set():
+                stop.wait(0.5)
+        except KeyboardInterrupt:
+            pass
+        print("\nstopping...", flush=True)
+        scheduler.stop()
+        enduser.stop()
+        admin.stop()
+        PATHS.runtime_file.unlink(missing_ok=True)
+    print("stopped; data kept in .local/ (make reset starts over)", flush=True)
+    return 0
+
+
+def _services() -> Any:
+    from local.services import local_services
+
+    return local_services(PATHS)
+
+
+# --- argument parsing ---------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="portal-local", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="seed if needed, sync, and serve both APIs (what `make run` does)")
+    sub.add_parser("serve", help="serve both APIs and the schedules over the existing data")
+    seed = sub.add_parser("seed", help="create the demo ASPIRE database and the demo personas")
+    seed.add_argument("--scale", type=int, default=None, help="number of contracts for a large dataset")
+    seed.add_argument("--force", action="store_true", help="replace an existing demo database")
+    sync = sub.add_parser("sync", help="run a sync job now and print its summary")
+    sync.add_argument("job", choices=["incremental", "daily", "full"])
+    aspire = sub.add_parser("aspire", help="simulate activity in ASPIRE")
+    actions = aspire.add_subparsers(dest="action", required=True)
+    book = actions.add_parser("book-contract")
+    book.add_argument("--account", required=True)
+    book.add_argument("--label", default=None)
+    actions.add_parser("terminate-contract").add_argument("contract_id")
+    set_label = actions.add_parser("set-label")
+    set_label.add_argument("contract_id")
+    set_label.add_argument("label")
+    actions.add_parser("eft-run")
+    actions.add_parser("restore-snapshot")
+    outbox = sub.add_parser("outbox", help="list the emails the portal sent (.local/outbox)")
+    outbox.add_argument("--last", type=int, default=10)
+    token = sub.add_parser("admin-token", help="print an ID token for the local admin API")
+    token.add_argument("--email", default="admin@example.com")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handlers = {
+        "run": lambda a: cmd_serve(a, prepare=True),
+        "serve": cmd_serve,
+        "seed": cmd_seed,
+        "sync": cmd_sync,
+        "aspire": cmd_aspire,
+        "outbox": cmd_outbox,
+        "admin-token": cmd_admin_token,
+    }
+    started = time.perf_counter()
+    code = int(handlers[args.command](args))
+    if args.command not in {"run", "serve", "outbox", "admin-token"}:
+        print(f"done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

@@ -1,0 +1,122 @@
+"""Where the local runtime keeps things, which ports it uses, and the environment handlers run with.
+
+`make run` (`portal-local run`) writes `.local/runtime.json` while it serves; every other `portal-local`
+subcommand reads it and talks to the same DynamoDB Local and moto server, so it works on the same data.
+When nothing is serving, a subcommand starts its own DynamoDB Local (same data directory) for its run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from portal.config import table_env
+
+ROOT = Path(os.environ.get("PORTAL_ROOT", Path(__file__).resolve().parent.parent))
+STATE_DIR = Path(os.environ.get("PORTAL_STATE_DIR", ROOT / ".local"))
+TABLE_PREFIX = "portal"
+REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class Paths:
+    state: Path = STATE_DIR
+
+    @property
+    def aspire_db(self) -> Path:
+        return self.state / "aspire.db"
+
+    @property
+    def dynamodb_dir(self) -> Path:
+        return self.state / "dynamodb"
+
+    @property
+    def outbox(self) -> Path:
+        return self.state / "outbox"
+
+    @property
+    def personas(self) -> Path:
+        return self.state / "demo-personas.json"
+
+    @property
+    def runtime_file(self) -> Path:
+        return self.state / "runtime.json"
+
+    @property
+    def npm_prefix(self) -> Path:
+        return self.state / "npm"
+
+
+@dataclass(frozen=True)
+class Ports:
+    enduser: int = int(os.environ.get("PORTAL_PORT", "8000"))
+    admin: int = int(os.environ.get("PORTAL_ADMIN_PORT", "8001"))
+    dynamodb: int = int(os.environ.get("PORTAL_DYNAMODB_PORT", "8002"))
+    moto: int = int(os.environ.get("PORTAL_MOTO_PORT", "8003"))
+
+
+@dataclass(frozen=True)
+class RuntimeState:
+    """What a serving `portal-local run` publishes for the other subcommands."""
+
+    pid: int
+    dynamodb_endpoint: str
+    moto_endpoint: str
+    enduser_url: str
+    admin_url: str
+    admin_pool_id: str = ""
+    admin_client_id: str = ""
+
+    def write(self, paths: Paths) -> None:
+        paths.runtime_file.write_text(json.dumps(asdict(self), indent=2))
+
+    @classmethod
+    def read(cls, paths: Paths) -> RuntimeState | None:
+        try:
+            state = cls(**json.loads(paths.runtime_file.read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
+        return state if _alive(state.pid) and port_open(state.dynamodb_endpoint) else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def port_open(endpoint: str) -> bool:
+    host, _, port = endpoint.removeprefix("http://").partition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def handler_environment(paths: Paths, dynamodb_endpoint: str, moto_endpoint: str) -> dict[str, str]:
+    """The environment the Lambda handlers get locally: the same settings names as in AWS."""
+    return {
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - DynamoDB Local and moto accept any credentials
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
+        "ASPIRE_SQLITE_PATH": str(paths.aspire_db),
+        "PORTAL_OUTBOX_DIR": str(paths.outbox),
+        "POWERTOOLS_SERVICE_NAME": "customer-portal",
+        "POWERTOOLS_METRICS_NAMESPACE": "CustomerPortal",
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        **table_env(TABLE_PREFIX),
+    }
+
+
+def apply_environment(env: dict[str, str]) -> None:
+    os.environ.update(env)

@@ -1,0 +1,67 @@
+"""Starting and finding the local services (DynamoDB Local, moto server) for `run` and every subcommand."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+from local import aws_local, dynamodb_local
+from local.runtime import TABLE_PREFIX, Paths, Ports, RuntimeState, apply_environment, handler_environment
+
+
+@dataclass
+class LocalServices:
+    dynamodb_endpoint: str
+    moto_endpoint: str
+    admin_pool: aws_local.AdminPool
+    shared: bool  # True when another `portal-local run` owns the services
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def local_services(paths: Paths, ports: Ports | None = None, *, serving: bool = False) -> Iterator[LocalServices]:
+    """Use the services of a running `portal-local run`, or start them for the duration of the block.
+
+    `serving=True` (the `run`/`serve` commands) insists on the configured ports and refuses to start a
+    second server over the same data directory.
+    """
+    paths.state.mkdir(parents=True, exist_ok=True)
+    running = RuntimeState.read(paths)
+    if running is not None:
+        if serving:
+            raise SystemExit(f"portal-local is already serving (pid {running.pid}) at {running.enduser_url}")
+        pool = aws_local.AdminPool(running.admin_pool_id, running.admin_client_id)
+        apply_environment(handler_environment(paths, running.dynamodb_endpoint, running.moto_endpoint))
+        yield LocalServices(running.dynamodb_endpoint, running.moto_endpoint, pool, shared=True)
+        return
+    ports = ports or Ports()
+    dynamo = dynamodb_local.DynamoDBLocal(paths, ports.dynamodb if serving else free_port())
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=ports.moto if serving else free_port(), verbose=False)
+    dynamo.start()
+    try:
+        moto.start()
+        moto_endpoint = "http://127.0.0.1:{}".format(moto.get_host_and_port()[1])
+        try:
+            dynamodb_local.ensure_tables(dynamodb_local.client(dynamo.endpoint), TABLE_PREFIX)
+            aws_local.ensure_ses(moto_endpoint)
+            pool = aws_local.ensure_admin_pool(moto_endpoint)
+            apply_environment(handler_environment(paths, dynamo.endpoint, moto_endpoint))
+            yield LocalServices(dynamo.endpoint, moto_endpoint, pool, shared=False)
+        finally:
+            moto.stop()
+    finally:
+        dynamo.stop()
+
+
+def this_pid() -> int:
+    return os.getpid()
