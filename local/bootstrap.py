@@ -70,14 +70,27 @@ def run_sync(job: str) -> dict[str, Any]:
     from portal.wiring import SyncWiring
 
     summary = SyncWiring.from_env().engine().run(job)  # type: ignore[arg-type]
-    keys = ("job", "status", "rows_read", "items_written", "items_deleted", "batch_write_calls",
-            "restore_detected", "full_resync", "contracts_rebuilt", "accounts_rebuilt", "chunks", "reason", "errors")
+    keys = (
+        "job",
+        "status",
+        "rows_read",
+        "items_written",
+        "items_deleted",
+        "batch_write_calls",
+        "restore_detected",
+        "full_resync",
+        "contracts_rebuilt",
+        "accounts_rebuilt",
+        "chunks",
+        "reason",
+        "errors",
+    )
     return {k: summary[k] for k in keys if k in summary}
 
 
 def fire_schedule(schedule: Schedule) -> str:
-    from local.gateway import invoke
     from local.events import schedule_event
+    from local.gateway import invoke
 
     if schedule.function not in FUNCTIONS_BY_NAME:
         return f"schedule {schedule.name}: function {schedule.function} does not exist yet"
@@ -98,7 +111,8 @@ def banner(paths: Paths, enduser_url: str, admin_url: str, scheduler: Any) -> st
         f"  Admin API     {admin_url}   (token: portal-local admin-token)",
         f"  OpenAPI       {enduser_url}/openapi.json   {admin_url}/openapi.json",
         f"  Emails        {paths.outbox}/  (portal-local outbox)",
-        "  Schedules     " + ", ".join(f"{name} next at {when:%Y-%m-%d %H:%M} UTC" for name, when in scheduler.due.items()),
+        "  Schedules     "
+        + ", ".join(f"{name} next at {when:%Y-%m-%d %H:%M} UTC" for name, when in scheduler.due.items()),
         "",
     ]
     if paths.personas.exists():

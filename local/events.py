@@ -44,10 +44,11 @@ def api_event(
         header_map.setdefault("Content-Type", "application/json")
     is_base64 = False
     if isinstance(body, bytes):
+        raw = body
         try:
-            body = body.decode("utf-8")
+            body = raw.decode("utf-8")
         except UnicodeDecodeError:
-            body, is_base64 = base64.b64encode(body).decode("ascii"), True
+            body, is_base64 = base64.b64encode(raw).decode("ascii"), True
     query_lists = {k: (v if isinstance(v, list) else [v]) for k, v in (query or {}).items()}
     single_query, multi_query = _multi(query_lists)
     request_id = str(uuid.uuid4())

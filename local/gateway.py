@@ -19,9 +19,9 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from portal.api.routes import Api, Route, path_exists, resolve
 from local.events import LambdaContextStub, api_event, authorizer_event
 from local.runtime import ROOT
+from portal.api.routes import Api, Route, path_exists, resolve
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 
@@ -74,7 +74,7 @@ class Gateway:
             path,
             resource=route.path,
             path_params=params,
-            query=query,  # type: ignore[arg-type]
+            query=query,
             headers=headers,
             body=body or None,
             api_id=self.api,
@@ -83,14 +83,16 @@ class Gateway:
         denied = self._authorize(route, event)
         if denied is not None:
             return denied
-        return invoke(route.function, event)  # type: ignore[no-any-return]
+        return invoke(route.function, event)
 
     def _authorize(self, route: Route, event: dict[str, Any]) -> dict[str, Any] | None:
         if route.auth == "none":
             return None
         if route.auth == "admin":
             token = (event["headers"] or {}).get("Authorization") or (event["headers"] or {}).get("authorization")
-            claims = self.admin_verifier(token.removeprefix("Bearer ").strip()) if token and self.admin_verifier else None
+            claims = (
+                self.admin_verifier(token.removeprefix("Bearer ").strip()) if token and self.admin_verifier else None
+            )
             if claims is None:
                 return _error(401, "unauthorized", "Sign in with an admin account.")
             event["requestContext"]["authorizer"] = {"claims": claims}
@@ -127,7 +129,8 @@ def _server(gateway: Gateway, port: int, log: Callable[[str], None]) -> Threadin
                     response = _error(502, "bad_gateway", "The function failed to answer.")
             self._write(response)
             elapsed = (time.perf_counter() - started) * 1000
-            log(f"{gateway.api:7} {self.command} {urlsplit(self.path).path} -> {response['statusCode']} ({elapsed:.0f} ms)")
+            path = urlsplit(self.path).path
+            log(f"{gateway.api:7} {self.command} {path} -> {response['statusCode']} ({elapsed:.0f} ms)")
 
         def _write(self, response: dict[str, Any]) -> None:
             body = response.get("body") or ""
@@ -149,7 +152,7 @@ def _server(gateway: Gateway, port: int, log: Callable[[str], None]) -> Threadin
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     return ThreadingHTTPServer(("127.0.0.1", port), Handler)

@@ -31,7 +31,7 @@ def list_messages(outbox: Path) -> list[dict[str, Any]]:
     for path in sorted(outbox.glob("*.eml")):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         text_part = message.get_body(preferencelist=("plain",))
-        text = text_part.get_content() if text_part is not None else ""  # type: ignore[attr-defined]
+        text = text_part.get_content() if text_part is not None else ""
         messages.append(
             {
                 "file": str(path),

@@ -103,7 +103,7 @@ def handler_environment(paths: Paths, dynamodb_endpoint: str, moto_endpoint: str
     """The environment the Lambda handlers get locally: the same settings names as in AWS."""
     return {
         "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - DynamoDB Local and moto accept any credentials
+        "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
         "AWS_ENDPOINT_URL": moto_endpoint,

@@ -50,7 +50,7 @@ def local_services(paths: Paths, ports: Ports | None = None, *, serving: bool = 
     dynamo.start()
     try:
         moto.start()
-        moto_endpoint = "http://127.0.0.1:{}".format(moto.get_host_and_port()[1])
+        moto_endpoint = f"http://127.0.0.1:{moto.get_host_and_port()[1]}"
         try:
             dynamodb_local.ensure_tables(dynamodb_local.client(dynamo.endpoint), TABLE_PREFIX)
             aws_local.ensure_ses(moto_endpoint)

@@ -19,6 +19,9 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def process(record: SQSRecord) -> None:
     message = json.loads(record.body)
+    if message.get("kind") == "customer":  # a user was created or an account linked: sync it now
+        wiring.engine().sync_customer(message["account_ids"])
+        return
     logger.append_keys(run_id=message["run_id"], chunk_kind=message["kind"], chunk_first=message["first"])
     progress = ChunkProgress(wiring.dynamodb, wiring.settings.table_control)
     finished = wiring.engine().finish_chunk(message, progress)
@@ -28,5 +31,5 @@ def process(record: SQSRecord) -> None:
 
 @metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> Any:
     return process_partial_response(event=event, record_handler=process, processor=processor, context=context)

@@ -53,7 +53,8 @@ def test_sync_engine_on_dynamodb_local(ddb_local_env: str, tmp_path: Path, monke
                 (f"C-{n:02d}",),
             )
             tx.execute(
-                "INSERT INTO ContractRole (ContractRoleId, ContractId, AccountId, RoleType) VALUES (?, ?, 'A-1', 'Customer')",
+                "INSERT INTO ContractRole (ContractRoleId, ContractId, AccountId, RoleType)"
+                " VALUES (?, ?, 'A-1', 'Customer')",
                 (n, f"C-{n:02d}"),
             )
     monkeypatch.setenv("ASPIRE_SQLITE_PATH", str(source.path))

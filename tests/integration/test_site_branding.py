@@ -26,13 +26,19 @@ def sites(aws: None) -> None:
 
     repo = Wiring.from_env().sites
     repo.put_site(Site(site_id="summit", display_name="Summit Equipment Finance", is_default=True, mfa_enabled=False))
-    repo.put_site(Site(site_id="harvest", display_name="Harvest Ag Finance", private_labels=("AGRI",), payments_enabled=False))
-    repo.put_settings(InstanceSettings(mfa_all_sites=True, login_branding=LoginBranding(support_email="help@summit.example")))
+    repo.put_site(
+        Site(site_id="harvest", display_name="Harvest Ag Finance", private_labels=("AGRI",), payments_enabled=False)
+    )
+    repo.put_settings(
+        InstanceSettings(mfa_all_sites=True, login_branding=LoginBranding(support_email="help@summit.example"))
+    )
 
 
 def test_site_branding_is_public_and_merges_the_instance_switches(sites: None, aws_calls: Counter[str]) -> None:
     # When anyone asks for a site's branding
-    status, body = call("login", api_event("GET", "/sites/harvest", resource="/sites/{site}", path_params={"site": "harvest"}))
+    status, body = call(
+        "login", api_event("GET", "/sites/harvest", resource="/sites/{site}", path_params={"site": "harvest"})
+    )
     # Then it answers with the site's branding, MFA forced on by the instance switch, payments off
     assert status == 200
     assert body["display_name"] == "Harvest Ag Finance"
@@ -47,7 +53,9 @@ def test_site_branding_is_public_and_merges_the_instance_switches(sites: None, a
 
 @pytest.mark.parametrize("site", ["nowhere", "UPPER", "a", "x.y"])
 def test_unknown_or_malformed_site_is_404_in_the_error_shape(sites: None, site: str) -> None:
-    status, body = call("login", api_event("GET", f"/sites/{site}", resource="/sites/{site}", path_params={"site": site}))
+    status, body = call(
+        "login", api_event("GET", f"/sites/{site}", resource="/sites/{site}", path_params={"site": site})
+    )
     assert status == 404
     assert set(body) == {"error"} and body["error"]["code"] == "site_not_found" and body["error"]["message"]
 

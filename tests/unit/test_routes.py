@@ -31,7 +31,9 @@ def test_each_api_function_registers_exactly_the_routes_the_table_gives_it(api: 
     # Given the route table and the handler modules
     for function in {r.function for r in routes_for(api)}:  # type: ignore[arg-type]
         module = importlib.import_module(f"{function}.app")
-        registered = {(route.method, route.rule.pattern) for route in module.app._static_routes + module.app._dynamic_routes}
+        registered = {
+            (route.method, route.rule.pattern) for route in module.app._static_routes + module.app._dynamic_routes
+        }
         # When a route of the table is dispatched to its function
         for route in (r for r in routes_for(api) if r.function == function):  # type: ignore[arg-type]
             powertools_rule = route.path.replace("{", "<").replace("}", ">")

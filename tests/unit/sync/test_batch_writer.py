@@ -22,7 +22,7 @@ class ThrottlingClient:
         self.calls: list[int] = []
         self.stored: dict[str, Any] = {}
 
-    def batch_write_item(self, RequestItems: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:  # noqa: N803
+    def batch_write_item(self, RequestItems: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         requests = [(t, r) for t, rs in RequestItems.items() for r in rs]
         assert len(requests) <= MAX_ITEMS, "DynamoDB rejects more than 25 requests per call"
         self.calls.append(len(requests))

@@ -82,9 +82,17 @@ class Chunk:
     sweep_end: str | None  # None: to the end of the key space
 
     def message(self, run_id: str, started_at: str) -> dict[str, Any]:
-        return {"run_id": run_id, "started_at": started_at, "kind": self.kind, "first": self.ids[0] if self.ids else self.sweep_first,
-                "last": self.ids[-1] if self.ids else self.sweep_first, "sweep_first": self.sweep_first,
-                "sweep_end": self.sweep_end}  # fmt: skip
+        first = self.ids[0] if self.ids else self.sweep_first
+        last = self.ids[-1] if self.ids else self.sweep_first
+        return {
+            "run_id": run_id,
+            "started_at": started_at,
+            "kind": self.kind,
+            "first": first,
+            "last": last,
+            "sweep_first": self.sweep_first,
+            "sweep_end": self.sweep_end,
+        }
 
 
 # Given (run_id, started_at, chunks), queues them for parallel workers and returns True, or returns False to
@@ -108,15 +116,18 @@ class SyncEngine:
         self.writer = BatchWriter(self.dynamodb)
 
     # --- jobs ----------------------------------------------------------------------------------------------
-    def run(self, job: Job, dispatch: ChunkDispatcher | None = None, correlation_id: str | None = None) -> dict[str, Any]:
+    def run(
+        self, job: Job, dispatch: ChunkDispatcher | None = None, correlation_id: str | None = None
+    ) -> dict[str, Any]:
         run_id = correlation_id or str(uuid.uuid4())
         started = self.clock()
         record: dict[str, Any] = {"run_id": run_id, "job": job, "started_at": started.isoformat(), "status": "running"}
         holder = self.state.acquire_lease(run_id, started, LEASE_TTL_S[job])
         if holder is not None:
             logger.info("sync skipped: lease held", extra={"job": job, "holder": holder.get("owner")})
-            return {**record, "status": "skipped", "reason": f"another sync run ({holder.get('owner')}) holds the lease",
-                    "rows_read": 0, "items_written": 0, "items_deleted": 0, "restore_detected": False,
+            reason = f"another sync run ({holder.get('owner')}) holds the lease"
+            empty = {"rows_read": 0, "items_written": 0, "items_deleted": 0}
+            return {**record, **empty, "status": "skipped", "reason": reason, "restore_detected": False,
                     "full_resync": False}  # fmt: skip
         stats = RunStats()
         released = True
@@ -131,9 +142,9 @@ class SyncEngine:
             watermarks = self.state.watermarks()
             restore = bool(watermarks) and bounds_db < max(watermarks.values())
             if restore:
-                logger.warning("ASPIRE restore detected", extra={"db_rowversion": bounds_db, "watermarks": watermarks})
-                self.state.record_event("restore_detected", started,
-                                        {"db_rowversion": bounds_db, "watermark": max(watermarks.values())})  # fmt: skip
+                detail = {"db_rowversion": bounds_db, "watermark": max(watermarks.values())}
+                logger.warning("ASPIRE restore detected", extra=detail)
+                self.state.record_event("restore_detected", started, detail)
             full = job in ("daily", "full") or restore or "incremental" not in watermarks
             record.update(restore_detected=restore, full_resync=full and job != "daily", aspire_version=version,
                           upto=upto)  # fmt: skip
@@ -152,7 +163,9 @@ class SyncEngine:
                 if restore or job == "full":
                     self.state.set_watermarks(new_wm, self.clock())  # a restore moves the watermark back
                 else:
-                    self.state.set_watermarks({k: max(v, watermarks.get(k, 0)) for k, v in new_wm.items()}, self.clock())
+                    self.state.set_watermarks(
+                        {k: max(v, watermarks.get(k, 0)) for k, v in new_wm.items()}, self.clock()
+                    )
             else:
                 stats.add(self.incremental(watermarks["incremental"], upto))
                 self.state.set_watermarks({"incremental": upto - 1}, self.clock())
@@ -323,7 +336,7 @@ class SyncEngine:
                 desired: list[DesiredItem] = []
                 if site is not None:
                     state = ContractState(
-                        rows[cid], roles.get(cid, []), (financials.get(cid) or [None])[0],
+                        rows[cid], roles.get(cid, []), next(iter(financials.get(cid, ())), None),
                         tuple(invoices.get(cid, ())), tuple(amortization.get(cid, ())), tuple(assets.get(cid, ())),
                         tuple(efts.get(cid, ())),
                     )  # fmt: skip
@@ -390,7 +403,12 @@ class SyncEngine:
         return {"items": new_items}
 
     def _stage_manifest(
-        self, kind: str, entity_id: str, manifest: dict[str, Any], old: dict[str, Any] | None, pending: list[dict[str, Any]]
+        self,
+        kind: str,
+        entity_id: str,
+        manifest: dict[str, Any],
+        old: dict[str, Any] | None,
+        pending: list[dict[str, Any]],
     ) -> None:
         empty = not manifest["items"]
         if old is None and empty:
@@ -407,7 +425,9 @@ class SyncEngine:
             if entry["manifest"] is None:
                 self.writer.delete(self.state.table, self.state.manifest_key_item(entry["kind"], entry["id"]))
             else:
-                self.writer.put(self.state.table, self.state.manifest_item(entry["kind"], entry["id"], entry["manifest"]))
+                self.writer.put(
+                    self.state.table, self.state.manifest_item(entry["kind"], entry["id"], entry["manifest"])
+                )
         self.writer.flush()
         pending.clear()
 

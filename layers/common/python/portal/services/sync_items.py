@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -84,7 +84,7 @@ class ContractState:
     """Everything ASPIRE holds about one contract (the lists are empty when not read in this pass)."""
 
     contract: Row | None
-    roles: list[Row]
+    roles: Sequence[Row]
     financial: Row | None = None
     invoices: tuple[Row, ...] = ()
     amortization: tuple[Row, ...] = ()
@@ -146,8 +146,13 @@ def contract_items(site: str, state: ContractState, cadences: set[Cadence]) -> l
                             keys.account_pk(site, account),
                             keys.account_contract_sk(cid),
                             "incremental",
-                            {"type": "account_contract", "contract_id": cid, "account_id": account,
-                             "roles": granting, "listing": contract_listing(facts)},
+                            {
+                                "type": "account_contract",
+                                "contract_id": cid,
+                                "account_id": account,
+                                "roles": granting,
+                                "listing": contract_listing(facts),
+                            },
                         )
                     )
         for inv in state.invoices:
@@ -156,9 +161,16 @@ def contract_items(site: str, state: ContractState, cadences: set[Cadence]) -> l
                     pk,
                     keys.invoice_sk(str(inv["InvoiceId"])),
                     "incremental",
-                    {"type": "invoice", "invoice_id": str(inv["InvoiceId"]), "invoice_number": inv["InvoiceNumber"],
-                     "invoice_date": _d(inv["InvoiceDate"]), "due_date": _d(inv["DueDate"]),
-                     "amount": _money(inv["Amount"]), "balance": _money(inv["Balance"]), "status": inv["Status"]},
+                    {
+                        "type": "invoice",
+                        "invoice_id": str(inv["InvoiceId"]),
+                        "invoice_number": inv["InvoiceNumber"],
+                        "invoice_date": _d(inv["InvoiceDate"]),
+                        "due_date": _d(inv["DueDate"]),
+                        "amount": _money(inv["Amount"]),
+                        "balance": _money(inv["Balance"]),
+                        "status": inv["Status"],
+                    },
                 )
             )
         for eft in state.efts:
@@ -167,11 +179,17 @@ def contract_items(site: str, state: ContractState, cadences: set[Cadence]) -> l
                     pk,
                     f"EFT#{eft['PortalPaymentId']}",
                     "incremental",
-                    {"type": "alternate_eft", "alternate_eft_id": int(eft["AlternateEftId"]),
-                     "portal_payment_id": eft["PortalPaymentId"], "status": eft["Status"],
-                     "eft_batch_id": eft.get("EftBatchId"), "payment_date": _d(eft["PaymentDate"]),
-                     "amount": _money(eft["Amount"]), "eft_generated_at": _d(eft.get("EftGeneratedAt")),
-                     "eft_posted_at": _d(eft.get("EftPostedAt"))},
+                    {
+                        "type": "alternate_eft",
+                        "alternate_eft_id": int(eft["AlternateEftId"]),
+                        "portal_payment_id": eft["PortalPaymentId"],
+                        "status": eft["Status"],
+                        "eft_batch_id": eft.get("EftBatchId"),
+                        "payment_date": _d(eft["PaymentDate"]),
+                        "amount": _money(eft["Amount"]),
+                        "eft_generated_at": _d(eft.get("EftGeneratedAt")),
+                        "eft_posted_at": _d(eft.get("EftPostedAt")),
+                    },
                 )
             )
     if "daily" in cadences:
@@ -182,13 +200,17 @@ def contract_items(site: str, state: ContractState, cadences: set[Cadence]) -> l
                     pk,
                     "FINANCIAL",
                     "daily",
-                    {"type": "financial", "contract_type": f["ContractType"], "original_cost": _money(f["OriginalCost"]),
-                     "financed_amount": _money(f["FinancedAmount"]),
-                     "principal_balance": _money(f["PrincipalBalance"]),
-                     "interest_rate": _money(f["InterestRate"]),
-                     "principal_paid_to_date": _money(f["PrincipalPaidToDate"]),
-                     "interest_paid_to_date": _money(f["InterestPaidToDate"]),
-                     "payoff_amount": _money(f.get("PayoffAmount"))},
+                    {
+                        "type": "financial",
+                        "contract_type": f["ContractType"],
+                        "original_cost": _money(f["OriginalCost"]),
+                        "financed_amount": _money(f["FinancedAmount"]),
+                        "principal_balance": _money(f["PrincipalBalance"]),
+                        "interest_rate": _money(f["InterestRate"]),
+                        "principal_paid_to_date": _money(f["PrincipalPaidToDate"]),
+                        "interest_paid_to_date": _money(f["InterestPaidToDate"]),
+                        "payoff_amount": _money(f.get("PayoffAmount")),
+                    },
                 )
             )
         for row in state.amortization:
@@ -197,9 +219,15 @@ def contract_items(site: str, state: ContractState, cadences: set[Cadence]) -> l
                     pk,
                     keys.amortization_sk(int(row["PaymentNumber"])),
                     "daily",
-                    {"type": "amortization", "payment_number": int(row["PaymentNumber"]), "due_date": _d(row["DueDate"]),
-                     "payment_amount": _money(row["PaymentAmount"]), "principal": _money(row["Principal"]),
-                     "interest": _money(row["Interest"]), "ending_balance": _money(row["EndingBalance"])},
+                    {
+                        "type": "amortization",
+                        "payment_number": int(row["PaymentNumber"]),
+                        "due_date": _d(row["DueDate"]),
+                        "payment_amount": _money(row["PaymentAmount"]),
+                        "principal": _money(row["Principal"]),
+                        "interest": _money(row["Interest"]),
+                        "ending_balance": _money(row["EndingBalance"]),
+                    },
                 )
             )
         for asset in state.assets:
@@ -208,9 +236,15 @@ def contract_items(site: str, state: ContractState, cadences: set[Cadence]) -> l
                     pk,
                     keys.asset_sk(str(asset["AssetId"])),
                     "daily",
-                    {"type": "asset", "asset_id": str(asset["AssetId"]), "description": asset["Description"],
-                     "manufacturer": asset["Manufacturer"], "model": asset["Model"],
-                     "model_year": asset.get("ModelYear"), "serial_number": asset.get("SerialNumber")},
+                    {
+                        "type": "asset",
+                        "asset_id": str(asset["AssetId"]),
+                        "description": asset["Description"],
+                        "manufacturer": asset["Manufacturer"],
+                        "model": asset["Model"],
+                        "model_year": asset.get("ModelYear"),
+                        "serial_number": asset.get("SerialNumber"),
+                    },
                 )
             )
     return items
@@ -219,7 +253,7 @@ def contract_items(site: str, state: ContractState, cadences: set[Cadence]) -> l
 @dataclass
 class AccountState:
     account: Row | None
-    roles: list[Row]  # AccountId, ContractId, RoleType, PrivateLabel, IsBooked, IsTerminated
+    roles: Sequence[Row]  # AccountId, ContractId, RoleType, PrivateLabel, IsBooked, IsTerminated
     contacts: tuple[Row, ...] = ()
     bank_accounts: tuple[Row, ...] = ()
     lines_of_credit: tuple[Row, ...] = ()
@@ -238,7 +272,9 @@ def account_sites(state: AccountState, site_map: SiteMap) -> dict[str, list[Row]
     return dict(sites)
 
 
-def account_items(site: str, roles_on_site: list[Row], state: AccountState, cadences: set[Cadence]) -> list[DesiredItem]:
+def account_items(
+    site: str, roles_on_site: list[Row], state: AccountState, cadences: set[Cadence]
+) -> list[DesiredItem]:
     assert state.account is not None
     a = state.account
     aid = str(a["AccountId"])
@@ -270,9 +306,14 @@ def account_items(site: str, roles_on_site: list[Row], state: AccountState, cade
                     pk,
                     keys.contact_sk(str(contact["ContactId"])),
                     "incremental",
-                    {"type": "contact", "contact_id": str(contact["ContactId"]), "first_name": contact["FirstName"],
-                     "last_name": contact["LastName"], "emails": split_emails(contact.get("Email")),
-                     "phone": contact.get("Phone")},
+                    {
+                        "type": "contact",
+                        "contact_id": str(contact["ContactId"]),
+                        "first_name": contact["FirstName"],
+                        "last_name": contact["LastName"],
+                        "emails": split_emails(contact.get("Email")),
+                        "phone": contact.get("Phone"),
+                    },
                 )
             )
         for bank in state.bank_accounts:
@@ -284,9 +325,15 @@ def account_items(site: str, roles_on_site: list[Row], state: AccountState, cade
                     pk,
                     keys.bank_on_file_sk(str(bank["BankAccountId"])),
                     "incremental",
-                    {"type": "bank_on_file", "bank_account_id": str(bank["BankAccountId"]),
-                     "holder_name": bank["HolderName"], "routing_number": bank["RoutingNumber"],
-                     "last4": number[-4:], "account_type": bank["AccountType"], "owner_type": bank["OwnerType"]},
+                    {
+                        "type": "bank_on_file",
+                        "bank_account_id": str(bank["BankAccountId"]),
+                        "holder_name": bank["HolderName"],
+                        "routing_number": bank["RoutingNumber"],
+                        "last4": number[-4:],
+                        "account_type": bank["AccountType"],
+                        "owner_type": bank["OwnerType"],
+                    },
                 )
             )
     return items
@@ -307,9 +354,15 @@ def line_of_credit_items(state: AccountState, site_map: SiteMap, sites: set[str]
                 keys.account_pk(site, aid),
                 keys.line_of_credit_sk(str(loc["LineOfCreditId"])),
                 "daily",
-                {"type": "line_of_credit", "line_of_credit_id": str(loc["LineOfCreditId"]), "account_id": aid,
-                 "credit_limit": limit, "used_amount": used, "available_amount": max(limit - used, Decimal("0")),
-                 "status": loc["Status"]},
+                {
+                    "type": "line_of_credit",
+                    "line_of_credit_id": str(loc["LineOfCreditId"]),
+                    "account_id": aid,
+                    "credit_limit": limit,
+                    "used_amount": used,
+                    "available_amount": max(limit - used, Decimal("0")),
+                    "status": loc["Status"],
+                },
             )
         )
     return items

@@ -21,4 +21,6 @@ def publish(summary: dict[str, Any], state: Any) -> None:
     if last and last.get("ended_at"):
         lag = (datetime.now(UTC) - datetime.fromisoformat(str(last["ended_at"]))).total_seconds()
         metrics.add_metric(name="lag_seconds", unit=MetricUnit.Seconds, value=max(lag, 0.0))
-    logger.info("sync run", extra={k: v for k, v in summary.items() if k != "errors"} | {"errors": summary.get("errors")})
+    logger.info(
+        "sync run", extra={k: v for k, v in summary.items() if k != "errors"} | {"errors": summary.get("errors")}
+    )

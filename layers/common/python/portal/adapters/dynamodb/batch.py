@@ -80,4 +80,4 @@ class BatchWriter:
                 raise UnprocessedItemsError(f"{left} items still unprocessed after {attempt} attempts")
             # "Full jitter" backoff: spreads retries of concurrent writers instead of synchronising them.
             cap = min(self.max_delay_s, self.base_delay_s * 2**attempt)
-            self.sleep(random.uniform(0, cap))  # noqa: S311 - jitter, not cryptography
+            self.sleep(random.uniform(0, cap))

@@ -41,8 +41,9 @@ class DynamoSyncState:
         try:
             self._client.put_item(
                 TableName=self.table,
-                Item=to_item({"pk": SYNC_PK, "sk": "LEASE", "owner": owner, "lease_until": expires,
-                              "taken_at": now.isoformat()}),
+                Item=to_item(
+                    {"pk": SYNC_PK, "sk": "LEASE", "owner": owner, "lease_until": expires, "taken_at": now.isoformat()}
+                ),
                 ConditionExpression="attribute_not_exists(pk) OR lease_until < :now OR #o = :owner",
                 ExpressionAttributeNames={"#o": "owner"},
                 ExpressionAttributeValues={":now": {"N": str(int(now.timestamp()))}, ":owner": {"S": owner}},
@@ -76,7 +77,7 @@ class DynamoSyncState:
     def set_watermarks(self, values: dict[str, int], now: datetime) -> None:
         current = self.watermarks()
         current.update(values)
-        item = {"pk": SYNC_PK, "sk": "WATERMARKS", "updated_at": now.isoformat()}
+        item: dict[str, Any] = {"pk": SYNC_PK, "sk": "WATERMARKS", "updated_at": now.isoformat()}
         item.update({f"wm_{job}": value for job, value in current.items()})
         self._client.put_item(TableName=self.table, Item=to_item(item))
 
