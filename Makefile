@@ -58,6 +58,23 @@ e2e: install
 bench: install
 	$(BIN)/python -m bench
 
+PYTHON312 ?= python3.12
+LAYER_DIR := build/layer-deps
+
+# Lambda dependencies layer: cp312 manylinux_2_28 x86_64 wheels of [project].dependencies. CDK zips assets
+# with a fixed timestamp, so .pyc files are hash-checked (unchecked-hash) instead of timestamp-checked.
+layer: install
+	rm -rf $(LAYER_DIR) && mkdir -p $(LAYER_DIR)/python
+	$(BIN)/python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > build/layer-requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --platform manylinux_2_28_x86_64 --implementation cp \
+	  --python-version 3.12 --only-binary=:all: --target $(LAYER_DIR)/python -r build/layer-requirements.txt
+	$(PYTHON312) -m compileall -q -j 0 --invalidation-mode unchecked-hash $(LAYER_DIR)/python
+
+# The CloudFormation template (cdk-nag checks included) into infra/cdk.out.
+synth: install
+	@test -d $(LAYER_DIR)/python || { echo "run 'make layer' first"; exit 1; }
+	cd infra && PATH="$(CURDIR)/$(BIN):$$PATH" npx --yes aws-cdk@2 synth --quiet
+
 reset:
 	@$(BIN)/python -c "from local.bootstrap import reset; from local.runtime import Paths; reset(Paths())" 2>/dev/null \
 	  || find .local -mindepth 1 -maxdepth 1 ! -name npm -exec rm -rf {} +

@@ -8,6 +8,7 @@ crash: items are written first and the manifest last, so a manifest never claims
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -126,7 +127,7 @@ class DynamoSyncState:
             while request:
                 response = self._client.batch_get_item(RequestItems=request)
                 for raw in response["Responses"].get(self.table, []):
-                    item = from_item(raw)
+                    item = _decode_manifest(from_item(raw))
                     found[item["sk"]] = item
                 request = response.get("UnprocessedKeys") or {}
         return found
@@ -146,17 +147,25 @@ class DynamoSyncState:
             while True:
                 response = self._client.query(**kwargs)
                 for raw in response["Items"]:
-                    yield from_item(raw)
+                    yield _decode_manifest(from_item(raw))
                 if "LastEvaluatedKey" not in response:
                     break
                 kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def manifest_item(self, kind: str, entity_id: str, manifest: dict[str, Any]) -> dict[str, Any]:
         pk, sk = manifest_key(kind, entity_id)
-        return to_item({"pk": pk, "sk": sk, **manifest})
+        return to_item({"pk": pk, "sk": sk, **manifest, "items": json.dumps(manifest["items"], sort_keys=True)})
 
     def manifest_key_item(self, kind: str, entity_id: str) -> dict[str, Any]:
         return key(*manifest_key(kind, entity_id))
+
+
+def _decode_manifest(item: dict[str, Any]) -> dict[str, Any]:
+    # The item -> hash map is stored as one JSON string, not a DynamoDB map: it is only ever read whole, and a
+    # string costs DynamoDB (and moto) nothing to parse per entry.
+    if isinstance(item.get("items"), str):
+        item["items"] = json.loads(item["items"])
+    return item
 
 
 class ChunkProgress:

@@ -1,0 +1,1 @@
+"""AWS CDK app of the Customer Portal: one stack (`stack.py`) composed of one construct per concern."""
