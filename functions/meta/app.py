@@ -11,11 +11,12 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from contracts.app import router as contracts_router
 from login.app import router as login_router
 from portal.api.resolver import add_meta_routes, make_resolver
 from portal.observability import logger
 
-app = make_resolver(login_router)
+app = make_resolver(login_router, contracts_router)
 add_meta_routes(app, title="Customer Portal end-user API")
 
 

@@ -15,6 +15,7 @@ from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from infra.constructs.functions import Functions
+from portal.api.routes import SCHEDULES
 from portal.config import SyncSettings
 
 INCREMENTAL = "sync_incremental"
@@ -29,6 +30,12 @@ LAMBDA_MAX_TIMEOUT_S = 900
 # AWS guidance for SQS event sources: visibility timeout at least six times the function timeout.
 VISIBILITY_FACTOR = 6
 CHUNK_MAX_RECEIVES = 3
+
+
+def _expression(function: str) -> scheduler.ScheduleExpression:
+    """The expression and time zone of portal.api.routes.SCHEDULES, the table the local scheduler runs too."""
+    schedule = next(s for s in SCHEDULES if s.function == function)
+    return scheduler.ScheduleExpression.expression(schedule.expression, TimeZone.of(schedule.timezone))
 
 
 def _event_bridge_shaped(job: str) -> scheduler.ScheduleTargetInput:
@@ -88,7 +95,7 @@ class Sync(Construct):
                 "IncrementalSync",
                 INCREMENTAL,
                 functions.functions[INCREMENTAL],
-                scheduler.ScheduleExpression.rate(Duration.minutes(15)),
+                _expression(INCREMENTAL),
                 "Customer Portal: incremental ASPIRE sync every 15 minutes",
                 max_event_age=Duration.minutes(10),  # the next run is 15 minutes away anyway
             )
@@ -97,7 +104,7 @@ class Sync(Construct):
                 "DailySync",
                 DAILY,
                 functions.functions[DAILY],
-                scheduler.ScheduleExpression.cron(minute="0", hour="4", time_zone=DAILY_TIME_ZONE),
+                _expression(DAILY),
                 "Customer Portal: daily ASPIRE sync at 04:00 America/Chicago",
                 max_event_age=Duration.hours(2),
             )
@@ -126,7 +133,9 @@ class Sync(Construct):
             retention_period=Duration.days(1),
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.chunk_dead_letters, max_receive_count=CHUNK_MAX_RECEIVES),
         )
-        producers = functions.named([DAILY])
+        # The daily sync queues its chunks; login (enrollment) and admin (user creation, account links) queue
+        # one-customer syncs on the same queue (portal.services.customer_sync).
+        producers = functions.named([DAILY, "login", "admin"])
         for producer in producers:
             self.chunks.grant_send_messages(producer)
         functions.add_environment(producers, CHUNK_QUEUE_ENV, self.chunks.queue_url)

@@ -9,7 +9,7 @@ runtime points the same code at DynamoDB Local and the moto server.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -19,6 +19,15 @@ from portal.adapters.dynamodb.control import DynamoSiteRepository
 from portal.adapters.dynamodb.sync_state import DynamoSyncState
 from portal.config import SyncSettings, TableSettings
 from portal.services.sync import SyncEngine
+
+if TYPE_CHECKING:
+    from portal.adapters.dynamodb.contracts import DynamoContractReader
+    from portal.adapters.dynamodb.identity import DynamoIdentityStore
+    from portal.identity_config import IdentitySettings
+    from portal.services.identity.clock import Clock
+    from portal.services.identity.service import Identity
+    from portal.services.identity.sessions import SessionService
+    from portal.services.site_map_cache import SiteMapCache
 
 _BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
 
@@ -38,6 +47,70 @@ class Wiring:
     @cached_property
     def sites(self) -> DynamoSiteRepository:
         return DynamoSiteRepository(self.dynamodb, self.settings.table_control)
+
+    # --- end-user sign-in (login and authorizer functions) ------------------------------------------------------
+    @cached_property
+    def clock(self) -> Clock:
+        from portal.services.identity.clock import system_clock
+
+        return system_clock
+
+    @cached_property
+    def identity_settings(self) -> IdentitySettings:
+        from portal.identity_config import IdentitySettings
+
+        return IdentitySettings.from_env()
+
+    @cached_property
+    def identity_store(self) -> DynamoIdentityStore:
+        from portal.adapters.dynamodb.identity import DynamoIdentityStore
+
+        return DynamoIdentityStore(self.dynamodb, self.settings.table_identity)
+
+    @cached_property
+    def sessions(self) -> SessionService:
+        from portal.services.identity.sessions import SessionService
+
+        return SessionService(self.identity_store, self.clock)
+
+    @cached_property
+    def identity(self) -> Identity:
+        from portal.adapters.dynamodb.customer_records import DynamoCustomerRecords
+        from portal.adapters.kms import KmsCipher
+        from portal.adapters.ses import SesMailer
+        from portal.services.customer_sync import request_customer_sync
+        from portal.services.identity.service import build_identity
+
+        config = self.identity_settings
+        return build_identity(
+            store=self.identity_store,
+            sites=self.sites,
+            mailer=SesMailer(
+                boto3.client("sesv2", config=_BOTO_CONFIG),
+                config.sender_email,
+                configuration_set=config.ses_configuration_set,
+                outbox_dir=config.outbox_dir or None,
+            ),
+            cipher=KmsCipher(boto3.client("kms", config=_BOTO_CONFIG), config.kms_key_id),
+            records=DynamoCustomerRecords(self.dynamodb, self.settings.table_data),
+            customer_sync=request_customer_sync,
+            clock=self.clock,
+            web_base_url=config.web_base_url,
+            sessions=self.sessions,
+        )
+
+    @cached_property
+    def site_maps(self) -> SiteMapCache:
+        """The site <-> label map, loaded again after a few minutes (one Query on a miss)."""
+        from portal.services.site_map_cache import SiteMapCache
+
+        return SiteMapCache(self.sites)
+
+    @cached_property
+    def contracts(self) -> DynamoContractReader:
+        from portal.adapters.dynamodb.contracts import DynamoContractReader
+
+        return DynamoContractReader(self.dynamodb, self.settings.table_data, self.settings.table_control)
 
 
 class SyncWiring(Wiring):

@@ -9,10 +9,12 @@ Credentials come from one Secrets Manager secret (JSON), fetched through Powerto
 (``username``/``dbname`` are accepted for ``user``/``database``, as in RDS-managed secrets; ``tds_version``,
 ``login_timeout`` and ``query_timeout`` are optional.)
 
-The connection is opened lazily, kept for the life of the Lambda container and reopened after a failure. It runs
-in autocommit mode so an idle container holds no transaction; ``execute`` wraps its statement in an explicit
-transaction. A login failure retries once with a freshly fetched secret, so a rotated password takes effect
-without waiting for the cache to expire.
+Connections are opened lazily and kept for the life of the Lambda container (at most two idle); a failed one is
+closed and the next call opens a new one. TDS allows one pending result set per connection and pymssql silently
+cancels it when another query runs, so a call made while a ``stream`` is still being read gets its own
+connection instead of truncating the stream. Connections run in autocommit mode so an idle container holds no
+transaction; ``execute`` wraps its statement in an explicit transaction. A login failure retries once with a
+freshly fetched secret, so a rotated password takes effect without waiting for the cache to expire.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import pymssql
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError, TransformParameterError
 
-from portal.adapters.aspire.port import AspireUnavailable, AspireWriteConflict
+from portal.adapters.aspire.port import AspireError, AspireUnavailable, AspireWriteConflict
 from portal.adapters.aspire.queries import query_text
 
 __all__ = ["SECRET_MAX_AGE_S", "MssqlAspireSource"]
@@ -35,6 +37,8 @@ _DEFAULT_TDS_VERSION = "7.4"  # >= 7.3 so date/datetime2 columns arrive as datet
 _DEFAULT_LOGIN_TIMEOUT_S = 10
 _DEFAULT_QUERY_TIMEOUT_S = 300
 _APP_NAME = "customer-portal"
+_DUPLICATE_KEY_ERRORS = frozenset({2601, 2627})  # unique index / UNIQUE or PRIMARY KEY constraint
+_MAX_IDLE_CONNECTIONS = 2  # one for a stream being read, one for the calls made meanwhile
 
 
 class MssqlAspireSource:
@@ -42,7 +46,7 @@ class MssqlAspireSource:
         if not secret_id:
             raise AspireUnavailable("no ASPIRE credentials secret is configured (ASPIRE_SECRET_ID is empty)")
         self.secret_id = secret_id
-        self._conn: Any = None
+        self._idle: list[Any] = []
 
     # --- connection ------------------------------------------------------------------------------------------
 
@@ -99,27 +103,40 @@ class MssqlAspireSource:
                 f"user {args['user']}): {_describe(error)}"
             ) from error
 
-    def _connection(self) -> Any:
-        if self._conn is not None:
-            return self._conn
+    def _connect(self) -> Any:
         cached = self._credentials(force_fetch=False)
         try:
-            self._conn = self._open(cached)
+            return self._open(cached)
         except AspireUnavailable:
             fresh = self._credentials(force_fetch=True)
             if fresh == cached:
                 raise
-            self._conn = self._open(fresh)  # the password was rotated since the secret was cached
-        return self._conn
+            return self._open(fresh)  # the password was rotated since the secret was cached
 
-    def _drop_connection(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(pymssql.Error):  # already broken; nothing to release
-                conn.close()
+    @contextlib.contextmanager
+    def _borrow(self) -> Iterator[Any]:
+        """A connection for one call. A call that finished cleanly gives it back for reuse; one that failed, or
+        a stream abandoned half-read (its pending rows would be cancelled silently by the next query on that
+        connection), closes it. A call made while a stream is still being read borrows a second connection."""
+        conn = self._idle.pop() if self._idle else self._connect()
+        reusable = False
+        try:
+            yield conn
+            reusable = True
+        except AspireError as error:
+            # A refused statement leaves the connection usable (its transaction was rolled back); a lost one not.
+            reusable = not isinstance(error, AspireUnavailable)
+            raise
+        finally:
+            if reusable and len(self._idle) < _MAX_IDLE_CONNECTIONS:
+                self._idle.append(conn)
+            else:
+                _close_quietly(conn)
 
     def close(self) -> None:
-        self._drop_connection()
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            _close_quietly(conn)
 
     @staticmethod
     def _params(params: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -145,75 +162,82 @@ class MssqlAspireSource:
         return int(row["MinActiveRowVersion"])
 
     def stream(self, query: str, params: Mapping[str, Any], page_size: int = 1000) -> Iterator[list[dict[str, Any]]]:
-        """Pages of rows. One result set per connection at a time (TDS): consume or close before the next call."""
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         sql = query_text(query)
-        cursor = self._cursor()
-        try:
+        with self._borrow() as conn:
+            cursor = self._cursor(conn)
             self._run(cursor, sql, params)
             while rows := cursor.fetchmany(page_size):
                 yield list(rows)
-        finally:
-            cursor.close()
 
     def fetch_one(self, query: str, params: Mapping[str, Any]) -> dict[str, Any] | None:
         sql = query_text(query)
-        cursor = self._cursor()
-        try:
+        with self._borrow() as conn:
+            cursor = self._cursor(conn)
             self._run(cursor, sql, params)
             row = cursor.fetchone()
-            while cursor.fetchone() is not None:  # drain: TDS allows one pending result per connection
+            while cursor.fetchone() is not None:  # drain, so the connection is clean for the next call
                 pass
             return dict(row) if row is not None else None
-        finally:
-            cursor.close()
 
     def execute(self, query: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         sql = query_text(query)
-        cursor = self._cursor()
-        try:
+        with self._borrow() as conn:
+            cursor = self._cursor(conn)
             self._run(cursor, "BEGIN TRANSACTION", {})
             try:
                 self._run(cursor, sql, params)
                 rows = [dict(row) for row in cursor.fetchall()] if cursor.description else []
                 self._run(cursor, "COMMIT TRANSACTION", {})
             except BaseException:
-                self._rollback(cursor)
+                with contextlib.suppress(pymssql.Error):  # a broken connection is closed by _borrow anyway
+                    cursor.execute("IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION")
                 raise
             return rows
-        finally:
-            cursor.close()
 
     # --- plumbing --------------------------------------------------------------------------------------------
 
-    def _cursor(self) -> Any:
+    @staticmethod
+    def _cursor(conn: Any) -> Any:
         try:
-            return self._connection().cursor()
+            return conn.cursor()
         except pymssql.Error as error:
-            self._drop_connection()
             raise AspireUnavailable(f"ASPIRE connection lost: {_describe(error)}") from error
 
     def _run(self, cursor: Any, sql: str, params: Mapping[str, Any]) -> None:
         try:
             cursor.execute(sql, self._params(params))
         except pymssql.IntegrityError as error:
-            raise AspireWriteConflict(_describe(error)) from error
+            if _sql_error_number(error) in _DUPLICATE_KEY_ERRORS:
+                raise AspireWriteConflict(_describe(error)) from error
+            raise AspireError(f"ASPIRE refused the write: {_describe(error)}") from error
         except (pymssql.OperationalError, pymssql.InterfaceError) as error:
-            self._drop_connection()
-            raise AspireUnavailable(f"ASPIRE query failed, connection reset: {_describe(error)}") from error
+            raise AspireUnavailable(f"ASPIRE query failed: {_describe(error)}") from error
 
-    def _rollback(self, cursor: Any) -> None:
-        if self._conn is None:
-            return  # the connection is gone, and with it the transaction
-        try:
-            cursor.execute("IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION")
-        except pymssql.Error:
-            self._drop_connection()
+
+def _sql_error_number(error: BaseException) -> int | None:
+    """SQL Server's error number: pymssql raises its errors with args ((number, b"message"),)."""
+    first = error.args[0] if error.args else None
+    if isinstance(first, tuple) and first and isinstance(first[0], int):
+        return first[0]
+    return None
+
+
+def _close_quietly(conn: Any) -> None:
+    with contextlib.suppress(pymssql.Error):  # already broken: nothing left to release
+        conn.close()
 
 
 def _describe(error: BaseException) -> str:
-    """pymssql errors carry (code, bytes message) with DB-Lib's text on several lines: one readable line."""
-    parts = [arg.decode("utf-8", errors="replace") if isinstance(arg, bytes) else str(arg) for arg in error.args]
-    text = " ".join(" ".join(parts).split())
+    """pymssql errors carry ((code, b"message"),) with DB-Lib's text on several lines: one readable line."""
+
+    def flatten(value: object) -> list[str]:
+        if isinstance(value, tuple | list):
+            return [part for item in value for part in flatten(item)]
+        if isinstance(value, bytes):
+            return [value.decode("utf-8", errors="replace")]
+        return [str(value)]
+
+    text = " ".join(" ".join(flatten(error.args)).split())
     return text[:500] or type(error).__name__

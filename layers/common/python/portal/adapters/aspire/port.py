@@ -42,7 +42,11 @@ class AspireUnavailable(AspireError):
 
 
 class AspireWriteConflict(AspireError):
-    """A write hit a uniqueness guard (e.g. a second AlternateEft with the same PortalPaymentId)."""
+    """A write hit a uniqueness guard (e.g. a second AlternateEft with the same PortalPaymentId).
+
+    Other refused writes (a foreign key to a contract that does not exist, a CHECK constraint) raise plain
+    ``AspireError``: they are bugs or stale data, not retries.
+    """
 
 
 @runtime_checkable

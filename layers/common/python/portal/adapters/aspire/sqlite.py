@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from portal.adapters.aspire.port import AspireUnavailable, AspireWriteConflict
+from portal.adapters.aspire.port import AspireError, AspireUnavailable, AspireWriteConflict
 from portal.adapters.aspire.queries import ddl_text, query_text
 from portal.adapters.aspire.transpile import (
     ACTIVE_ROWVERSIONS_TABLE,
@@ -235,7 +235,7 @@ class SqliteAspireSource:
         except sqlite3.IntegrityError as error:
             if "UNIQUE" in str(error) or "PRIMARY KEY" in str(error):
                 raise AspireWriteConflict(f"{query}: {error}") from error
-            raise
+            raise AspireError(f"ASPIRE refused the write {query}: {error}") from error
         return [dict(zip(names, row, strict=True)) for row in rows]
 
     def _run(self, query: str, params: Mapping[str, Any]) -> sqlite3.Cursor:

@@ -38,10 +38,23 @@ __all__ = [
     "FORCED_ROWVERSION_TABLE",
     "ROWVERSION_TABLE",
     "TranspileError",
+    "binary_casts",
+    "bit_casts",
+    "column_types",
+    "dbts",
     "ddl_to_sqlite",
+    "emulation_tables",
+    "min_active_rowversion",
+    "output_to_returning",
     "parse_tsql",
+    "post_pass",
+    "rowversion_column",
     "rowversion_columns",
+    "rowversion_triggers",
+    "strip_dbo_schema",
+    "swap_placeholders",
     "to_sqlite",
+    "utc_now",
 ]
 
 ROWVERSION_TABLE = "__rowversion"
