@@ -87,12 +87,21 @@ class PortalStack(Stack):
             definitions=functions,
             user_pool=self.admin_auth.user_pool,
         )
-        # For later grants: the functions that encrypt bank account numbers / TOTP seeds get
-        # `self.app_key.grant_encrypt_decrypt(...)` when they land.
+        # The application key encrypts TOTP seeds (login) and, later, bank account numbers.
         self.app_key = self.data.app_key
+        senders = self.functions.named(SENDS_EMAIL)
+        for function in self.functions.named(["login"]):
+            self.app_key.grant(function, "kms:Encrypt", "kms:Decrypt")  # no ReEncrypt*/GenerateDataKey* wildcards
+        self.functions.add_environment(self.functions.named(["login"]), "PORTAL_KMS_KEY_ID", self.app_key.key_arn)
+        self.functions.add_environment(senders, "PORTAL_SENDER_EMAIL", f"no-reply@{sender_domain}")
+        self.functions.add_environment(
+            senders, "PORTAL_SES_CONFIGURATION_SET", self.mail.configuration_set.configuration_set_name
+        )
+        web_base_url = self.node.try_get_context("web_base_url") or f"https://portal.{sender_domain}"
+        self.functions.add_environment(senders, "PORTAL_WEB_BASE_URL", web_base_url)
 
         self._grant_secrets(functions)
-        self.mail.grant_send(self.functions.named(SENDS_EMAIL))
+        self.mail.grant_send(senders)
         self._outputs()
 
     def _grant_secrets(self, functions: Sequence[Function]) -> None:

@@ -47,7 +47,8 @@ class Paths:
 
     @property
     def npm_prefix(self) -> Path:
-        return self.state / "npm"
+        # Installed by `make install` into the checkout, whatever PORTAL_STATE_DIR says about the data.
+        return ROOT / ".local" / "npm"
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ def handler_environment(paths: Paths, dynamodb_endpoint: str, moto_endpoint: str
         "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
         "ASPIRE_SQLITE_PATH": str(paths.aspire_db),
         "PORTAL_OUTBOX_DIR": str(paths.outbox),
+        "PORTAL_WEB_BASE_URL": os.environ.get("PORTAL_WEB_BASE_URL", f"http://127.0.0.1:{Ports().enduser}"),
         "POWERTOOLS_SERVICE_NAME": "customer-portal",
         "POWERTOOLS_METRICS_NAMESPACE": "CustomerPortal",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),

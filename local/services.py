@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from local import aws_local, dynamodb_local
+from local import aws_local, dynamodb_local, kms_local
 from local.runtime import TABLE_PREFIX, Paths, Ports, RuntimeState, apply_environment, handler_environment
 
 
@@ -45,6 +46,7 @@ def local_services(paths: Paths, ports: Ports | None = None, *, serving: bool = 
         yield LocalServices(running.dynamodb_endpoint, running.moto_endpoint, pool, shared=True)
         return
     ports = ports or Ports()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the moto server's per-request access log
     dynamo = dynamodb_local.DynamoDBLocal(paths, ports.dynamodb if serving else free_port())
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=ports.moto if serving else free_port(), verbose=False)
     dynamo.start()
@@ -54,6 +56,7 @@ def local_services(paths: Paths, ports: Ports | None = None, *, serving: bool = 
         try:
             dynamodb_local.ensure_tables(dynamodb_local.client(dynamo.endpoint), TABLE_PREFIX)
             aws_local.ensure_ses(moto_endpoint)
+            kms_local.ensure_kms_key(moto_endpoint, paths)
             pool = aws_local.ensure_admin_pool(moto_endpoint)
             apply_environment(handler_environment(paths, dynamo.endpoint, moto_endpoint))
             yield LocalServices(dynamo.endpoint, moto_endpoint, pool, shared=False)

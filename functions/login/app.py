@@ -34,7 +34,8 @@ def _token_or_challenge(result: LoginResult) -> m.TokenResponse | m.MfaChallenge
 
 
 def _source() -> str:
-    return str(router.current_event.request_context.identity.source_ip or "")
+    event = router.current_event.raw_event
+    return str(((event.get("requestContext") or {}).get("identity") or {}).get("sourceIp") or "")
 
 
 @router.get("/sites/<site>")

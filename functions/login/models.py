@@ -1,0 +1,103 @@
+"""Request and response bodies of the sign-in routes (validated by the resolver: 400 malformed, 422 invalid).
+
+Secrets are bounded in length only; the password rules themselves live in the identity service, so they
+apply the same way wherever a password is set.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+]
+Secret = Annotated[str, Field(min_length=1, max_length=1024)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
+Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class LoginRequest(Body):
+    email: Email
+    password: Secret
+
+
+class MfaRequest(Body):
+    challenge_id: Id
+    code: Code
+
+
+class ResendRequest(Body):
+    challenge_id: Id
+
+
+class ForgotRequest(Body):
+    email: Email
+
+
+class TokenPasswordRequest(Body):
+    token: Token
+    password: Secret
+
+
+class EnrollmentBody(Body):
+    first_name: Name
+    last_name: Name
+    email: Email
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    contract_id: Id
+
+
+class ChangePasswordRequest(Body):
+    current_password: Secret
+    new_password: Secret
+
+
+class TotpConfirmRequest(Body):
+    code: Code
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the token scheme, not a secret
+    expires_in: int
+
+
+class MfaChallengeResponse(BaseModel):
+    mfa_required: Literal[True] = True
+    challenge_id: str
+    mfa_method: Literal["email", "totp"]
+
+
+class CheckEmailResponse(BaseModel):
+    status: Literal["check_email"] = "check_email"
+
+
+class LinkedAccountOut(BaseModel):
+    account_id: str
+    name: str | None
+
+
+class MeResponse(BaseModel):
+    user_id: str
+    site_id: str
+    email: str
+    first_name: str
+    last_name: str
+    status: Literal["Pending", "Active", "Inactive"]
+    linked_accounts: list[LinkedAccountOut]
+    mfa_methods: list[Literal["email", "totp"]]
+    totp_enabled: bool
+
+
+class TotpSetupResponse(BaseModel):
+    secret: str
+    otpauth_uri: str
+    qr_svg: str

@@ -1,0 +1,82 @@
+"""What self-enrollment and `/me` read of the synced customer data (data table), by key only.
+
+The item shapes are the sync's (`portal.services.sync_items`): a contract at `S#<site>#C#<id>`/`CONTRACT`
+and an account at `S#<site>#A#<id>`/`ACCOUNT`. An id that cannot be a key is simply "not on this site".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from portal.adapters.dynamodb import keys
+from portal.adapters.dynamodb.codec import from_item, key
+from portal.domain.facts import ContractFacts
+from portal.services.identity.ports import AccountRecord, ContractRecord
+
+
+class DynamoCustomerRecords:
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        response = self._client.get_item(TableName=self._table, Key=key(pk, sk))
+        return from_item(response["Item"]) if "Item" in response else None
+
+    def contract(self, site_id: str, contract_id: str) -> ContractRecord | None:
+        try:
+            pk = keys.contract_pk(site_id, contract_id)
+        except ValueError:
+            return None
+        item = self._get(pk, keys.CONTRACT_SK)
+        if item is None:
+            return None
+        roles = {str(account): frozenset(str(r) for r in held) for account, held in (item.get("roles") or {}).items()}
+        facts = ContractFacts(
+            contract_id=str(item["contract_id"]),
+            booked=bool(item.get("booked")),
+            terminated=bool(item.get("terminated")),
+            private_label=item.get("private_label"),
+            roles=roles,
+        )
+        return ContractRecord(
+            facts=facts,
+            customer_account_ids=tuple(str(a) for a in item.get("customer_account_ids") or ()),
+            bill_to_postal_code=item.get("bill_to_postal_code"),
+            bill_to_emails=tuple(str(e) for e in item.get("bill_to_emails") or ()),
+        )
+
+    def account(self, site_id: str, account_id: str) -> AccountRecord | None:
+        try:
+            pk = keys.account_pk(site_id, account_id)
+        except ValueError:
+            return None
+        item = self._get(pk, keys.ACCOUNT_SK)
+        if item is None:
+            return None
+        return AccountRecord(
+            account_id=str(item["account_id"]),
+            name=item.get("name"),
+            emails=tuple(str(e) for e in item.get("emails") or ()),
+            contact_emails=tuple(str(e) for e in item.get("contact_emails") or ()),
+        )
+
+    def account_names(self, site_id: str, account_ids: Sequence[str]) -> dict[str, str]:
+        names: dict[str, str] = {}
+        wanted = list(dict.fromkeys(account_ids))
+        for start in range(0, len(wanted), 100):
+            request: dict[str, Any] = {
+                self._table: {
+                    "Keys": [key(keys.account_pk(site_id, a), keys.ACCOUNT_SK) for a in wanted[start : start + 100]],
+                    "ProjectionExpression": "account_id, #name",
+                    "ExpressionAttributeNames": {"#name": "name"},
+                }
+            }
+            while request:
+                response = self._client.batch_get_item(RequestItems=request)
+                for raw in response["Responses"].get(self._table, []):
+                    item = from_item(raw)
+                    names[str(item["account_id"])] = str(item.get("name", ""))
+                request = response.get("UnprocessedKeys") or {}
+        return names

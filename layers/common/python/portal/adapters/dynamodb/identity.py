@@ -1,0 +1,550 @@
+"""The identity table: end users, account links, sessions, MFA challenges, emailed tokens, failure counters,
+and the records support staff read later (last enrollment attempt, authentication emails sent).
+
+Key shapes are in `identity_keys.py`. Everything that expires carries `expires_at` (epoch seconds, the
+table's TTL attribute); the rules never rely on TTL deletion (it can lag by days) and compare times
+themselves. Every read on a request path is GetItem or Query; writes that must not race are conditional.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from boto3.dynamodb.types import Binary
+from botocore.exceptions import ClientError
+
+from portal.adapters.dynamodb import identity_keys as ik
+from portal.adapters.dynamodb.batch import BatchWriter
+from portal.adapters.dynamodb.codec import from_item, key, to_item
+from portal.services.identity.models import (
+    AttemptKey,
+    Challenge,
+    EmailTaken,
+    EmailToken,
+    EnrollmentAttempt,
+    SentEmail,
+    SessionRecord,
+    TotpSeed,
+    User,
+    UserRecord,
+    UserStatus,
+)
+from portal.services.identity.throttle import AttemptState
+
+DIAGNOSTICS_RETENTION = timedelta(days=90)
+CHALLENGE_GRACE_S = 3600  # kept a little after expiry so a late answer is "expired", not "unknown"
+TOKEN_GRACE_S = 24 * 3600
+
+
+def _conditional_failed(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def _bytes(value: Any) -> bytes:
+    return bytes(value.value) if isinstance(value, Binary) else bytes(value)
+
+
+def _epoch(iso_time: str) -> int:
+    return int(datetime.fromisoformat(iso_time).timestamp())
+
+
+def _values(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: to_item({"v": value})["v"] for name, value in values.items()}
+
+
+class DynamoIdentityStore:
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    # --- helpers ----------------------------------------------------------------------------------------------
+    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        response = self._client.get_item(TableName=self._table, Key=key(pk, sk), ConsistentRead=True)
+        return from_item(response["Item"]) if "Item" in response else None
+
+    def _put(self, item: Mapping[str, Any]) -> None:
+        self._client.put_item(TableName=self._table, Item=to_item(item))
+
+    def _update(
+        self, pk: str, sk: str, expression: str, condition: str, values: Mapping[str, Any], **extra: Any
+    ) -> bool:
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=key(pk, sk),
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeValues=_values(values),
+                **extra,
+            )
+        except ClientError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
+    def _query(self, pk: str, prefix: str, **extra: Any) -> list[dict[str, Any]]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
+            **extra,
+        }
+        items: list[dict[str, Any]] = []
+        while True:
+            response = self._client.query(**kwargs)
+            items.extend(from_item(raw) for raw in response["Items"])
+            if "LastEvaluatedKey" not in response or "Limit" in kwargs:
+                return items
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    # --- users and links --------------------------------------------------------------------------------------
+    def create_user(self, user: User, account_ids: Sequence[str], *, link_source: str) -> None:
+        pk = ik.user_pk(user.site_id, user.user_id)
+        user_item = {
+            "pk": pk,
+            "sk": ik.USER_SK,
+            "type": "user",
+            "site_id": user.site_id,
+            "user_id": user.user_id,
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "status": str(user.status),
+            "password_hash": user.password_hash,
+            "created_at": user.created_at,
+            "updated_at": user.created_at,
+            "gsi1pk": ik.users_index_pk(user.site_id),
+            "gsi1sk": f"{ik.users_index_sk(user.email)}#{user.user_id}",
+        }
+        email_item = {
+            "pk": ik.email_pk(user.site_id, user.email),
+            "sk": ik.EMAIL_SK,
+            "type": "email",
+            "user_id": user.user_id,
+            "created_at": user.created_at,
+        }
+        new = "attribute_not_exists(pk)"
+        actions: list[dict[str, Any]] = [
+            {"Put": {"TableName": self._table, "Item": to_item(email_item), "ConditionExpression": new}},
+            {"Put": {"TableName": self._table, "Item": to_item(user_item), "ConditionExpression": new}},
+        ]
+        for account_id in account_ids:
+            link = self._link_item(user, account_id, link_source)
+            actions.append({"Put": {"TableName": self._table, "Item": to_item(link)}})
+        try:
+            self._client.transact_write_items(TransactItems=actions)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "TransactionCanceledException" and (
+                self.user_id_for_email(user.site_id, user.email) is not None
+            ):
+                raise EmailTaken() from error
+            raise
+
+    @staticmethod
+    def _link_item(user: User, account_id: str, source: str) -> dict[str, Any]:
+        return {
+            "pk": ik.user_pk(user.site_id, user.user_id),
+            "sk": ik.link_sk(account_id),
+            "type": "link",
+            "account_id": account_id,
+            "user_id": user.user_id,
+            "source": source,
+            "linked_at": user.created_at,
+            "gsi1pk": ik.account_users_index_pk(user.site_id, account_id),
+            "gsi1sk": ik.account_users_index_sk(user.user_id),
+        }
+
+    def user_id_for_email(self, site_id: str, email: str) -> str | None:
+        try:
+            pk = ik.email_pk(site_id, email)
+        except ValueError:
+            return None
+        item = self._get(pk, ik.EMAIL_SK)
+        return str(item["user_id"]) if item else None
+
+    def get_user(self, site_id: str, user_id: str) -> UserRecord | None:
+        items = self._query(ik.user_pk(site_id, user_id), ik.USER_ITEMS_PREFIX, ConsistentRead=True)
+        user: User | None = None
+        accounts: list[str] = []
+        totp = pending = None
+        for item in items:
+            sk = item["sk"]
+            if sk == ik.USER_SK:
+                user = User(
+                    site_id=item["site_id"],
+                    user_id=item["user_id"],
+                    email=item["email"],
+                    first_name=item.get("first_name", ""),
+                    last_name=item.get("last_name", ""),
+                    status=UserStatus(item["status"]),
+                    created_at=item["created_at"],
+                    password_hash=item.get("password_hash"),
+                )
+            elif sk.startswith(ik.LINK_PREFIX):
+                accounts.append(str(item["account_id"]))
+            elif sk == ik.TOTP_SK:
+                totp = TotpSeed(_bytes(item["seed"]), int(item.get("last_step", 0)))
+            elif sk == ik.TOTP_PENDING_SK:
+                pending = TotpSeed(_bytes(item["seed"]), 0, int(item["expires_at"]))
+        if user is None:
+            return None
+        return UserRecord(user, tuple(accounts), totp, pending)
+
+    def principal_facts(self, site_id: str, user_id: str) -> tuple[UserStatus, tuple[str, ...]] | None:
+        items = self._query(
+            ik.user_pk(site_id, user_id),
+            ik.USER_ITEMS_PREFIX,
+            ConsistentRead=True,
+            ProjectionExpression="sk, #status, account_id",
+            ExpressionAttributeNames={"#status": "status"},
+        )
+        status = next((UserStatus(i["status"]) for i in items if i["sk"] == ik.USER_SK), None)
+        if status is None:
+            return None
+        return status, tuple(str(i["account_id"]) for i in items if i["sk"].startswith(ik.LINK_PREFIX))
+
+    def set_password(
+        self, site_id: str, user_id: str, password_hash: str, *, require: UserStatus, activate: bool, at: str
+    ) -> bool:
+        expression = "SET password_hash = :hash, updated_at = :at" + (", #status = :active" if activate else "")
+        values: dict[str, Any] = {":hash": password_hash, ":at": at, ":require": str(require)}
+        if activate:
+            values[":active"] = str(UserStatus.ACTIVE)
+        return self._update(
+            ik.user_pk(site_id, user_id),
+            ik.USER_SK,
+            expression,
+            "#status = :require",
+            values,
+            ExpressionAttributeNames={"#status": "status"},
+        )
+
+    def set_status(self, site_id: str, user_id: str, status: UserStatus, at: str) -> bool:
+        """For the admin API (deactivate/reactivate); sessions are revoked by the service."""
+        return self._update(
+            ik.user_pk(site_id, user_id),
+            ik.USER_SK,
+            "SET #status = :status, updated_at = :at",
+            "attribute_exists(pk)",
+            {":status": str(status), ":at": at},
+            ExpressionAttributeNames={"#status": "status"},
+        )
+
+    def linked_user_ids(self, site_id: str, account_id: str) -> list[str]:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :pk AND begins_with(gsi1sk, :u)",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": ik.account_users_index_pk(site_id, account_id)},
+                ":u": {"S": "U#"},
+            },
+        }
+        users: list[str] = []
+        while True:
+            response = self._client.query(**kwargs)
+            users.extend(str(from_item(raw)["user_id"]) for raw in response["Items"])
+            if "LastEvaluatedKey" not in response:
+                return users
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    # --- authenticator apps -----------------------------------------------------------------------------------
+    def put_pending_totp(self, site_id: str, user_id: str, ciphertext: bytes, expires: int) -> None:
+        pk = ik.user_pk(site_id, user_id)
+        self._put(
+            {"pk": pk, "sk": ik.TOTP_PENDING_SK, "type": "totp_pending", "seed": ciphertext, "expires_at": expires}
+        )
+
+    def activate_totp(self, site_id: str, user_id: str, ciphertext: bytes, step: int, at: str) -> None:
+        pk = ik.user_pk(site_id, user_id)
+        item = {"pk": pk, "sk": ik.TOTP_SK, "type": "totp", "seed": ciphertext, "last_step": step, "confirmed_at": at}
+        self._client.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": self._table, "Item": to_item(item)}},
+                {"Delete": {"TableName": self._table, "Key": key(pk, ik.TOTP_PENDING_SK)}},
+            ]
+        )
+
+    def delete_totp(self, site_id: str, user_id: str) -> bool:
+        response = self._client.delete_item(
+            TableName=self._table, Key=key(ik.user_pk(site_id, user_id), ik.TOTP_SK), ReturnValues="ALL_OLD"
+        )
+        return "Attributes" in response
+
+    def use_totp_step(self, site_id: str, user_id: str, step: int) -> bool:
+        return self._update(
+            ik.user_pk(site_id, user_id),
+            ik.TOTP_SK,
+            "SET last_step = :step",
+            "attribute_exists(pk) AND last_step < :step",
+            {":step": step},
+        )
+
+    # --- sessions ---------------------------------------------------------------------------------------------
+    def put_session(self, session: SessionRecord) -> None:
+        item = {
+            "pk": ik.session_pk(session.site_id, session.token_hash),
+            "sk": ik.SESSION_SK,
+            "type": "session",
+            "session_id": session.session_id,
+            "user_id": session.user_id,
+            "created_at": session.created_at,
+            "last_seen_at": session.last_seen_at,
+            "absolute_expiry": session.absolute_expiry,
+            "expires_at": session.absolute_expiry,
+        }
+        ref = {
+            "pk": ik.user_pk(session.site_id, session.user_id),
+            "sk": ik.session_ref_sk(session.session_id),
+            "type": "session_ref",
+            "token_hash": session.token_hash,
+            "expires_at": session.absolute_expiry,
+        }
+        self._client.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": self._table, "Item": to_item(item)}},
+                {"Put": {"TableName": self._table, "Item": to_item(ref)}},
+            ]
+        )
+
+    def get_session(self, site_id: str, token_hash: str) -> SessionRecord | None:
+        item = self._get(ik.session_pk(site_id, token_hash), ik.SESSION_SK)
+        if item is None:
+            return None
+        return SessionRecord(
+            site_id=site_id,
+            session_id=item["session_id"],
+            token_hash=token_hash,
+            user_id=item["user_id"],
+            created_at=int(item["created_at"]),
+            last_seen_at=int(item["last_seen_at"]),
+            absolute_expiry=int(item["absolute_expiry"]),
+        )
+
+    def touch_session(self, site_id: str, token_hash: str, now: int) -> None:
+        self._update(
+            ik.session_pk(site_id, token_hash),
+            ik.SESSION_SK,
+            "SET last_seen_at = :now",
+            "attribute_exists(pk) AND last_seen_at < :now",
+            {":now": now},
+        )
+
+    def delete_session(self, site_id: str, user_id: str, session_id: str) -> None:
+        ref = self._get(ik.user_pk(site_id, user_id), ik.session_ref_sk(session_id))
+        if ref is None:
+            return
+        writer = BatchWriter(self._client)
+        writer.delete(self._table, key(ik.session_pk(site_id, ref["token_hash"]), ik.SESSION_SK))
+        writer.delete(self._table, key(ik.user_pk(site_id, user_id), ik.session_ref_sk(session_id)))
+        writer.flush()
+
+    def delete_sessions(self, site_id: str, user_id: str, *, keep: str | None = None) -> int:
+        pk = ik.user_pk(site_id, user_id)
+        refs = self._query(pk, ik.SESSION_REF_PREFIX, ConsistentRead=True)
+        writer = BatchWriter(self._client)
+        keep_sk = ik.session_ref_sk(keep) if keep else None
+        count = 0
+        for ref in refs:
+            if ref["sk"] == keep_sk:
+                continue
+            writer.delete(self._table, key(ik.session_pk(site_id, ref["token_hash"]), ik.SESSION_SK))
+            writer.delete(self._table, key(pk, ref["sk"]))
+            count += 1
+        writer.flush()
+        return count
+
+    # --- MFA challenges ---------------------------------------------------------------------------------------
+    def put_challenge(self, challenge: Challenge) -> None:
+        self._put(
+            {
+                "pk": ik.challenge_pk(challenge.site_id, challenge.challenge_id),
+                "sk": ik.CHALLENGE_SK,
+                "type": "challenge",
+                "user_id": challenge.user_id,
+                "method": challenge.method,
+                "code_hash": challenge.code_hash,
+                "code_expires": challenge.code_expires,
+                "attempts": challenge.attempts,
+                "sends": challenge.sends,
+                "used": challenge.used,
+                "challenge_expires": challenge.expires,
+                "expires_at": challenge.expires + CHALLENGE_GRACE_S,
+            }
+        )
+
+    def get_challenge(self, site_id: str, challenge_id: str) -> Challenge | None:
+        item = self._get(ik.challenge_pk(site_id, challenge_id), ik.CHALLENGE_SK)
+        if item is None:
+            return None
+        return Challenge(
+            site_id=site_id,
+            challenge_id=challenge_id,
+            user_id=item["user_id"],
+            method=item["method"],
+            expires=int(item["challenge_expires"]),
+            code_hash=item.get("code_hash"),
+            code_expires=int(item.get("code_expires", 0)),
+            attempts=int(item.get("attempts", 0)),
+            sends=int(item.get("sends", 0)),
+            used=bool(item.get("used", False)),
+        )
+
+    def count_challenge_failure(self, site_id: str, challenge_id: str) -> int:
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=key(ik.challenge_pk(site_id, challenge_id), ik.CHALLENGE_SK),
+                UpdateExpression="ADD attempts :one",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=_values({":one": 1}),
+                ReturnValues="UPDATED_NEW",
+            )
+        except ClientError as error:
+            if _conditional_failed(error):
+                return 0
+            raise
+        return int(from_item(response["Attributes"])["attempts"])
+
+    def consume_challenge(self, site_id: str, challenge_id: str, *, code_hash: str | None, max_attempts: int) -> bool:
+        condition = "attribute_exists(pk) AND used = :false AND attempts < :max"
+        values: dict[str, Any] = {":true": True, ":false": False, ":max": max_attempts}
+        if code_hash is not None:
+            # The code checked must still be the newest one: a resend between check and use voids it.
+            condition += " AND code_hash = :hash"
+            values[":hash"] = code_hash
+        return self._update(
+            ik.challenge_pk(site_id, challenge_id), ik.CHALLENGE_SK, "SET used = :true", condition, values
+        )
+
+    def replace_challenge_code(
+        self, site_id: str, challenge_id: str, *, code_hash: str, code_expires: int, max_sends: int
+    ) -> bool:
+        return self._update(
+            ik.challenge_pk(site_id, challenge_id),
+            ik.CHALLENGE_SK,
+            "SET code_hash = :hash, code_expires = :expires ADD sends :one",
+            "attribute_exists(pk) AND used = :false AND sends < :max",
+            {":hash": code_hash, ":expires": code_expires, ":one": 1, ":false": False, ":max": max_sends},
+        )
+
+    # --- emailed tokens ---------------------------------------------------------------------------------------
+    def put_email_token(self, token: EmailToken) -> None:
+        self._put(
+            {
+                "pk": ik.email_token_pk(token.site_id, token.token_hash),
+                "sk": ik.EMAIL_TOKEN_SK,
+                "type": "email_token",
+                "purpose": token.purpose,
+                "user_id": token.user_id,
+                "token_expires": token.expires,
+                "used": token.used,
+                "expires_at": token.expires + TOKEN_GRACE_S,
+            }
+        )
+
+    def get_email_token(self, site_id: str, token_hash: str) -> EmailToken | None:
+        item = self._get(ik.email_token_pk(site_id, token_hash), ik.EMAIL_TOKEN_SK)
+        if item is None:
+            return None
+        return EmailToken(
+            site_id, token_hash, item["purpose"], item["user_id"], int(item["token_expires"]), bool(item["used"])
+        )
+
+    def consume_email_token(self, site_id: str, token_hash: str, now: int) -> bool:
+        return self._update(
+            ik.email_token_pk(site_id, token_hash),
+            ik.EMAIL_TOKEN_SK,
+            "SET used = :true, used_at = :now",
+            "attribute_exists(pk) AND used = :false AND token_expires > :now",
+            {":true": True, ":false": False, ":now": now},
+        )
+
+    # --- brute-force counters ---------------------------------------------------------------------------------
+    @staticmethod
+    def _attempts_key(attempt: AttemptKey) -> tuple[str, str]:
+        if attempt.subject_type == "email":
+            pk = ik.email_pk(attempt.site_id, attempt.subject)
+        elif attempt.subject_type == "user":
+            pk = ik.user_pk(attempt.site_id, attempt.subject)
+        else:
+            pk = ik.address_pk(attempt.site_id, attempt.subject)
+        return pk, ik.attempts_sk(attempt.kind)
+
+    def get_attempts(self, attempt: AttemptKey) -> AttemptState:
+        item = self._get(*self._attempts_key(attempt))
+        if item is None:
+            return AttemptState()
+        return AttemptState(
+            failures=tuple(int(f) for f in item.get("failures", [])),
+            locked_until=int(item.get("locked_until", 0)),
+            version=int(item.get("version", 0)),
+        )
+
+    def save_attempts(self, attempt: AttemptKey, state: AttemptState, expected_version: int) -> bool:
+        pk, sk = self._attempts_key(attempt)
+        item = {
+            "pk": pk,
+            "sk": sk,
+            "type": "attempts",
+            "failures": list(state.failures),
+            "locked_until": state.locked_until,
+            "version": state.version,
+            "expires_at": state.expires(),
+        }
+        condition = "attribute_not_exists(pk)" if expected_version == 0 else "version = :expected"
+        kwargs: dict[str, Any] = {"TableName": self._table, "Item": to_item(item), "ConditionExpression": condition}
+        if expected_version:
+            kwargs["ExpressionAttributeValues"] = _values({":expected": expected_version})
+        try:
+            self._client.put_item(**kwargs)
+        except ClientError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
+    def clear_attempts(self, attempt: AttemptKey) -> None:
+        self._client.delete_item(TableName=self._table, Key=key(*self._attempts_key(attempt)))
+
+    # --- what support staff ask later -------------------------------------------------------------------------
+    def put_enrollment_attempt(self, site_id: str, email: str, attempt: EnrollmentAttempt) -> None:
+        self._put(
+            {
+                "pk": ik.email_pk(site_id, email),
+                "sk": ik.ENROLLMENT_SK,
+                "type": "enrollment_attempt",
+                "at": attempt.at,
+                "outcome": attempt.outcome,
+                "failed_rules": list(attempt.failed_rules),
+                "expires_at": _epoch(attempt.at) + int(DIAGNOSTICS_RETENTION.total_seconds()),
+            }
+        )
+
+    def get_enrollment_attempt(self, site_id: str, email: str) -> EnrollmentAttempt | None:
+        item = self._get(ik.email_pk(site_id, email), ik.ENROLLMENT_SK)
+        if item is None:
+            return None
+        return EnrollmentAttempt(item["at"], item["outcome"], tuple(item.get("failed_rules", [])))
+
+    def record_email(self, site_id: str, email: str, sent: SentEmail) -> None:
+        self._put(
+            {
+                "pk": ik.email_pk(site_id, email),
+                "sk": ik.mail_log_sk(sent.sent_at, sent.kind, secrets.token_hex(3)),
+                "type": "email_sent",
+                "sent_at": sent.sent_at,
+                "kind": sent.kind,
+                "state": sent.state,
+                "message_id": sent.message_id,
+                "expires_at": _epoch(sent.sent_at) + int(DIAGNOSTICS_RETENTION.total_seconds()),
+            }
+        )
+
+    def recent_emails(self, site_id: str, email: str, limit: int = 10) -> list[SentEmail]:
+        items = self._query(ik.email_pk(site_id, email), ik.MAIL_LOG_PREFIX, ScanIndexForward=False, Limit=limit)
+        return [SentEmail(i["sent_at"], i["kind"], i["state"], i.get("message_id")) for i in items]

@@ -1,0 +1,102 @@
+"""The ports and policies every identity use case shares, and the small helpers they have in common."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
+from portal.domain.errors import NotFound
+from portal.domain.settings import InstanceSettings, Site, valid_site_id
+from portal.emails import EmailBranding, EmailContent
+from portal.observability import logger
+from portal.ports import SiteReader
+from portal.services.identity import tokens
+from portal.services.identity.clock import Clock, epoch, iso
+from portal.services.identity.models import EmailToken, SentEmail, TokenPurpose
+from portal.services.identity.passwords import Passwords
+from portal.services.identity.ports import CustomerRecords, CustomerSync, IdentityStore, Mailer, SecretCipher
+from portal.services.identity.sessions import SessionService
+from portal.services.identity.throttle import Throttle
+
+TOKEN_LIFETIME: dict[TokenPurpose, timedelta] = {"registration": timedelta(hours=24), "reset": timedelta(minutes=30)}
+
+
+@dataclass(frozen=True)
+class Pacer:
+    """Makes a route take at least `floor_s`, whatever happened inside (known or unknown email, mail sent or
+    not), so response times do not tell which emails have accounts (PRODUCT.md §9)."""
+
+    floor_s: float = 0.0
+    sleep: Callable[[float], None] = time.sleep
+    monotonic: Callable[[], float] = time.monotonic
+
+    @contextmanager
+    def paced(self) -> Iterator[None]:
+        started = self.monotonic()
+        try:
+            yield
+        finally:
+            remaining = self.floor_s - (self.monotonic() - started)
+            if remaining > 0:
+                self.sleep(remaining)
+
+
+@dataclass
+class IdentityContext:
+    store: IdentityStore
+    sites: SiteReader
+    mailer: Mailer
+    cipher: SecretCipher
+    records: CustomerRecords
+    customer_sync: CustomerSync
+    clock: Clock
+    passwords: Passwords
+    throttle: Throttle
+    sessions: SessionService
+    web_base_url: str
+    pacer: Pacer = field(default_factory=Pacer)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def epoch_now(self) -> int:
+        return epoch(self.clock())
+
+    def site(self, site_id: str) -> tuple[Site, InstanceSettings]:
+        site, settings = self.sites.get_site_and_settings(site_id) if valid_site_id(site_id) else (None, None)
+        if site is None or settings is None:
+            raise NotFound(f"There is no site '{site_id}'.", code="site_not_found")
+        return site, settings
+
+    def branding(self, site_id: str) -> EmailBranding:
+        site, settings = self.site(site_id)
+        return EmailBranding.of(site, settings.login_branding)
+
+    def link(self, site_id: str, path: str, token: str | None = None) -> str:
+        url = f"{self.web_base_url.rstrip('/')}/sites/{site_id}/{path.lstrip('/')}"
+        return f"{url}?token={quote(token, safe='')}" if token else url
+
+    def issue_email_token(self, site_id: str, user_id: str, purpose: TokenPurpose) -> str:
+        raw = tokens.new_email_token()
+        expires = self.epoch_now() + int(TOKEN_LIFETIME[purpose].total_seconds())
+        self.store.put_email_token(EmailToken(site_id, tokens.sha256_hex(raw), purpose, user_id, expires))
+        return raw
+
+    def deliver(self, site_id: str, message: EmailContent) -> None:
+        """Sends an email and records that it did (or did not) for diagnostics. A failed send is logged, never
+        raised: the answer to the caller must not depend on it (an unknown email sends nothing)."""
+        sent_at = iso(self.now())
+        try:
+            message_id = self.mailer.send(message)
+        except Exception as error:  # any provider failure: logged by kind and type only, never the address
+            logger.warning(
+                "email not sent", extra={"site_id": site_id, "kind": message.kind, "error": type(error).__name__}
+            )
+            self.store.record_email(site_id, message.to, SentEmail(sent_at, message.kind, "failed"))
+            return
+        self.store.record_email(site_id, message.to, SentEmail(sent_at, message.kind, "sent", message_id))
+        logger.info("email sent", extra={"site_id": site_id, "kind": message.kind, "message_id": message_id})

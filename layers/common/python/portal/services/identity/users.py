@@ -1,0 +1,82 @@
+"""End users: created by self-enrollment, by the admin API and by the local demo seed, all through here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from portal.domain.errors import NotFound, ValidationFailed
+from portal.domain.settings import valid_site_id
+from portal.observability import logger
+from portal.services.identity import tokens
+from portal.services.identity.clock import iso
+from portal.services.identity.context import IdentityContext
+from portal.services.identity.models import User, UserRecord, UserStatus
+
+MAX_LINKS = 90  # a user and its links are written in one transaction (DynamoDB: at most 100 items)
+
+
+class UserService:
+    def __init__(self, ctx: IdentityContext) -> None:
+        self._ctx = ctx
+
+    def create_user(
+        self,
+        site_id: str,
+        email: str,
+        first_name: str,
+        last_name: str,
+        account_ids: Sequence[str],
+        status: UserStatus = UserStatus.PENDING,
+        *,
+        password: str | None = None,
+        link_source: str = "admin",
+    ) -> User:
+        """A new user with its account links, atomically with the email's uniqueness on the site.
+
+        EmailTaken (409) when the site already has a user with this email. An Active user needs a password
+        (the demo seed gives one); Pending users set theirs through the registration link.
+        """
+        normalised = email.strip().casefold()
+        accounts = tuple(dict.fromkeys(a.strip() for a in account_ids if a.strip()))
+        if not valid_site_id(site_id) or "@" not in normalised:
+            raise ValidationFailed("The site or email is not valid.", code="invalid_user")
+        if len(accounts) > MAX_LINKS:
+            raise ValidationFailed(f"A user can be linked to at most {MAX_LINKS} accounts.", code="too_many_links")
+        if status == UserStatus.ACTIVE and password is None:
+            raise ValidationFailed("An Active user needs a password.", code="password_required")
+        password_hash = None
+        if password is not None:
+            self._ctx.passwords.check_new(password, email=normalised)
+            password_hash = self._ctx.passwords.hash(password)
+        user = User(
+            site_id=site_id,
+            user_id=tokens.new_id(),
+            email=normalised,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            status=status,
+            created_at=iso(self._ctx.now()),
+            password_hash=password_hash,
+        )
+        self._ctx.store.create_user(user, accounts, link_source=link_source)
+        logger.info("user created", extra={"site_id": site_id, "user_id": user.user_id, "links": len(accounts)})
+        return user
+
+    def set_status(self, site_id: str, user_id: str, status: UserStatus) -> None:
+        """Deactivation (and reactivation) by the admin API; deactivating ends every session of the user."""
+        if not self._ctx.store.set_status(site_id, user_id, status, iso(self._ctx.now())):
+            raise NotFound("There is no such user on this site.", code="user_not_found")
+        if status == UserStatus.INACTIVE:
+            self._ctx.sessions.revoke_all(site_id, user_id)
+        logger.info("user status changed", extra={"site_id": site_id, "user_id": user_id, "status": str(status)})
+
+    def find_by_email(self, site_id: str, email: str) -> UserRecord | None:
+        user_id = self._ctx.store.user_id_for_email(site_id, email)
+        return self._ctx.store.get_user(site_id, user_id) if user_id else None
+
+    def get(self, site_id: str, user_id: str) -> UserRecord | None:
+        return self._ctx.store.get_user(site_id, user_id)
+
+    def linked_user_ids(self, site_id: str, account_id: str) -> list[str]:
+        """Who is linked to account X on a site (the reverse index)."""
+        return self._ctx.store.linked_user_ids(site_id, account_id)
