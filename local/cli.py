@@ -16,6 +16,9 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+# Handlers log JSON at INFO in AWS; on a laptop the gateway's one-line access log is enough unless asked.
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
 from local.runtime import Paths, Ports, RuntimeState
 
 PATHS = Paths()
@@ -147,6 +150,7 @@ def cmd_serve(args: argparse.Namespace, *, prepare: bool = False) -> int:
                 stop.wait(0.5)
         except KeyboardInterrupt:
             pass
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the clean shutdown
         print("\nstopping...", flush=True)
         scheduler.stop()
         enduser.stop()
@@ -203,7 +207,13 @@ def main(argv: list[str] | None = None) -> int:
         "admin-token": cmd_admin_token,
     }
     started = time.perf_counter()
-    code = int(handlers[args.command](args))
+    from local.dynamodb_local import DynamoDBLocalError
+
+    try:
+        code = int(handlers[args.command](args))
+    except DynamoDBLocalError as error:
+        print(f"portal-local: {error}", file=sys.stderr)
+        return 2
     if args.command not in {"run", "serve", "outbox", "admin-token"}:
         print(f"done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return code

@@ -25,7 +25,6 @@ CHUNK_QUEUE_ENV = SyncSettings.model_fields["sync_chunk_queue_url"].alias or "SY
 
 # PRODUCT §3: daily sync at 04:00 local time in Chicago, which stays 04:00 through daylight saving because
 # Scheduler evaluates the cron expression in this time zone (an EventBridge rule would run in UTC).
-DAILY_TIME_ZONE = TimeZone.AMERICA_CHICAGO
 LAMBDA_MAX_TIMEOUT_S = 900
 # AWS guidance for SQS event sources: visibility timeout at least six times the function timeout.
 VISIBILITY_FACTOR = 6

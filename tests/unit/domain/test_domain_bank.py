@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from portal.domain.bank import (
     aba_check_digit,
     aba_routing_number_check,

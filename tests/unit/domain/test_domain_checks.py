@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from portal.domain.checks import Check, Verdict, format_ids
 
 PASS_A = Check("rule_a", True, "a holds")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from portal.domain.errors import (
     ConfigurationError,
     Conflict,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+
 from portal.domain.facts import GRANTING_ROLES, ContractFacts, RoleType, SiteConfig, is_granting_role
 
 

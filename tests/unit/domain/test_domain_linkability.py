@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from portal.domain.checks import Verdict
 from portal.domain.facts import GRANTING_ROLES, ContractFacts, RoleType, SiteConfig
 from portal.domain.linkability import account_linkable_on, is_linkable

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+
 from portal.domain.errors import ConfigurationError
 from portal.domain.facts import SiteConfig
 from portal.domain.sites import SiteMap, normalise_label

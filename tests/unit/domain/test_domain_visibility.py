@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from portal.domain.facts import GRANTING_ROLES, ContractFacts, RoleType, SiteConfig
 from portal.domain.sites import SiteMap
 from portal.domain.visibility import contract_listing, contract_visible_to, is_visible

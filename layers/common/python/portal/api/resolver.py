@@ -54,6 +54,16 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc[1:]) or str(loc[0]) if loc else ""
 
 
+def _malformed_body(body: str | None) -> bool:
+    """A body that is present but not a JSON object (whatever Content-Type the client sent)."""
+    if not body or not body.strip():
+        return False
+    try:
+        return not isinstance(json.loads(body), dict)
+    except ValueError:
+        return True
+
+
 def make_resolver(*routers: Router) -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
     for router in routers:
@@ -62,7 +72,9 @@ def make_resolver(*routers: Router) -> APIGatewayRestResolver:
     @app.exception_handler(RequestValidationError)
     def _invalid_request(error: RequestValidationError) -> Response:
         errors = error.errors()
-        if any(e.get("type") == "json_invalid" or tuple(e.get("loc", ())) == ("body",) for e in errors):
+        if _malformed_body(app.current_event.body) or any(
+            e.get("type") == "json_invalid" or tuple(e.get("loc", ())) == ("body",) for e in errors
+        ):
             return error_response(400, "malformed_request", "The request body is not a JSON object.")
         # Never echo the submitted value back: it may be a password or an account number.
         fields = [{"field": _field_name(tuple(e.get("loc", ()))), "issue": str(e.get("msg", ""))} for e in errors]

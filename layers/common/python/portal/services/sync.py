@@ -65,6 +65,7 @@ class RunStats:
     items_deleted: int = 0
     contracts_rebuilt: int = 0
     accounts_rebuilt: int = 0
+    manifests_written: int = 0
     chunks: int = 0
 
     def add(self, other: RunStats) -> None:
@@ -196,7 +197,7 @@ class SyncEngine:
         pending: list[dict[str, Any]] = []
         accounts |= self._rebuild_contracts(sorted(contract_ids), ALL_CADENCES, stats, pending)
         self._rebuild_accounts(sorted(accounts), ALL_CADENCES, stats, pending)
-        self._commit(pending)
+        self._commit(pending, stats)
         return {"accounts": sorted(account_ids), **stats.__dict__}
 
     def finish_chunk(self, message: dict[str, Any], progress: Any) -> dict[str, Any] | None:
@@ -249,7 +250,7 @@ class SyncEngine:
         pending: list[dict[str, Any]] = []
         accounts |= self._rebuild_contracts(sorted(contracts), {"incremental"}, stats, pending)
         self._rebuild_accounts(sorted(accounts), {"incremental"}, stats, pending)
-        self._commit(pending)
+        self._commit(pending, stats)
         return stats
 
     # --- chunks (daily / full) -----------------------------------------------------------------------------
@@ -294,7 +295,7 @@ class SyncEngine:
             # Rows deleted from ASPIRE: their rebuild finds nothing, so every item they had is removed.
             rebuild = self._rebuild_contracts if chunk.kind == "C" else self._rebuild_accounts
             rebuild(gone, ALL_CADENCES, stats, pending)
-        self._commit(pending)
+        self._commit(pending, stats)
         return stats
 
     # --- rebuilding ----------------------------------------------------------------------------------------
@@ -418,9 +419,10 @@ class SyncEngine:
             return
         pending.append({"kind": kind, "id": entity_id, "manifest": None if empty else manifest})
 
-    def _commit(self, pending: list[dict[str, Any]]) -> None:
+    def _commit(self, pending: list[dict[str, Any]], stats: RunStats) -> None:
         # Items first, confirmed; manifests after: a manifest never claims an item that was not written.
         self.writer.flush()
+        stats.manifests_written += len(pending)
         for entry in pending:
             if entry["manifest"] is None:
                 self.writer.delete(self.state.table, self.state.manifest_key_item(entry["kind"], entry["id"]))
