@@ -18,5 +18,5 @@ def test_unsafe_ids_are_rejected(bad: str) -> None:
         keys.contract_pk("summit", bad)
 
 
-def test_amortization_rows_sort_by_payment_number() -> None:
-    assert keys.amortization_sk(2) < keys.amortization_sk(10)
+def test_one_item_holds_a_whole_amortization_schedule() -> None:
+    assert keys.AMORTIZATION_SK == "AMORTIZATION"

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from conftest import ContractsApi, principal
+from contracts_kit import ContractsApi, principal
 
 from local.aspire.scenario import AspireScenario
 
@@ -147,7 +147,7 @@ def test_aws_operations_per_route(scenario: AspireScenario, sync: Sync, api: Con
         "/sites/summit/contracts": ops(Query=2, BatchGetItem=1),
         f"/sites/summit/contracts/{loan}": ops(BatchGetItem=1, Query=1),
         f"/sites/summit/contracts/{loan}/invoices": ops(BatchGetItem=1, Query=1),
-        f"/sites/summit/contracts/{loan}/amortization": ops(BatchGetItem=1, Query=1),
+        f"/sites/summit/contracts/{loan}/amortization": ops(BatchGetItem=1, GetItem=1),
         f"/sites/summit/contracts/{lease}/amortization": ops(BatchGetItem=1),
         "/sites/summit/contracts/C-99999": ops(BatchGetItem=1),
         "/sites/summit/lines-of-credit": ops(BatchGetItem=1, Query=2),
@@ -216,7 +216,7 @@ def test_amortization_pages_in_payment_order(scenario: AspireScenario, sync: Syn
     rows = aspire_rows(scenario, "SELECT PaymentNumber FROM AmortizationSchedule WHERE ContractId = ?", contract)
     path = f"/sites/summit/contracts/{contract}/amortization"
     first = api.get(path, principal(), {"limit": "10"})
-    assert first.status == 200 and first.ops == ops(BatchGetItem=1, Query=1)
+    assert first.status == 200 and first.ops == ops(BatchGetItem=1, GetItem=1)
     assert first.body["contract_type"] == "Loan" and first.body["reason"] is None
     everything = every_page(api, path, principal(), limit="10")
     assert [r["payment_number"] for r in everything] == list(range(1, len(rows) + 1))

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from conftest import ContractsApi, principal
+from contracts_kit import ContractsApi, principal
 
 from local.aspire.scenario import AspireScenario
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from conftest import ContractsApi, principal
+from contracts_kit import ContractsApi, principal
 
 from local.aspire.scenario import AspireScenario
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import portal_items
+from sync_kit import portal_items
 
 from local.aspire import simulator
 from local.aspire.personas import DEMO_SITES

@@ -213,23 +213,22 @@ def contract_items(site: str, state: ContractState, cadences: set[Cadence]) -> l
                     },
                 )
             )
-        for row in state.amortization:
-            items.append(
-                DesiredItem(
-                    pk,
-                    keys.amortization_sk(int(row["PaymentNumber"])),
-                    "daily",
-                    {
-                        "type": "amortization",
-                        "payment_number": int(row["PaymentNumber"]),
-                        "due_date": _d(row["DueDate"]),
-                        "payment_amount": _money(row["PaymentAmount"]),
-                        "principal": _money(row["Principal"]),
-                        "interest": _money(row["Interest"]),
-                        "ending_balance": _money(row["EndingBalance"]),
-                    },
-                )
-            )
+        if state.amortization:
+            rows = [
+                {
+                    "payment_number": int(row["PaymentNumber"]),
+                    "due_date": _d(row["DueDate"]),
+                    "payment_amount": _money(row["PaymentAmount"]),
+                    "principal": _money(row["Principal"]),
+                    "interest": _money(row["Interest"]),
+                    "ending_balance": _money(row["EndingBalance"]),
+                }
+                for row in sorted(state.amortization, key=lambda r: int(r["PaymentNumber"]))
+            ]
+            # Rows as one JSON string: always read whole, and far cheaper to store and parse than nested maps.
+            schedule = {"type": "amortization_schedule", "payments": len(rows),
+                        "rows_json": json.dumps(rows, default=_canonical, separators=(",", ":"))}  # fmt: skip
+            items.append(DesiredItem(pk, keys.AMORTIZATION_SK, "daily", schedule))
         for asset in state.assets:
             items.append(
                 DesiredItem(

@@ -2,7 +2,8 @@
 
 Request paths use GetItem, Query and BatchGetItem only, never Scan:
 
-* a contract partition `S#<site>#C#<id>` holds `CONTRACT`, `FINANCIAL`, `INV#…`, `AMORT#nnnnn`, `ASSET#…`;
+* a contract partition `S#<site>#C#<id>` holds `CONTRACT`, `FINANCIAL`, `INV#…`, `AMORTIZATION` (whole schedule),
+  `ASSET#…`;
 * an account partition `S#<site>#A#<id>` holds `ACCOUNT`, `LOC#…` and one `C#<contract>` link per booked
   contract on which the account holds Customer or Guarantor (attribute `listing`: open|closed);
 * the control table's `SYNC`/`LAST_SUCCESS#<job>` items say when each job last succeeded (for `as_of`); they
@@ -14,6 +15,7 @@ nothing rather than failing.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -40,8 +42,6 @@ SYNC_JOBS = ("incremental", "daily", "full")
 BATCH_GET_MAX_KEYS = 100  # DynamoDB's limit per BatchGetItem request
 FINANCIAL_SK = "FINANCIAL"
 _LINKS_END = "C$"  # every "C#<contract>" link sorts below it ("$" follows "#")
-LAST_PAYMENT_NUMBER = 99_999  # amortization sort keys hold five digits
-_LAST_AMORTIZATION = keys.amortization_sk(LAST_PAYMENT_NUMBER)
 
 
 def _safe(build: Callable[..., str], *parts: str) -> str | None:
@@ -135,19 +135,12 @@ class DynamoContractReader:
     def amortization(
         self, site_id: str, contract_id: str, after: int, limit: int
     ) -> tuple[list[AmortizationRow], bool]:
-        if after >= LAST_PAYMENT_NUMBER:
-            return [], False
-        response = self._client.query(
-            TableName=self._data,
-            KeyConditionExpression="pk = :pk AND sk BETWEEN :low AND :high",
-            ExpressionAttributeValues={
-                ":pk": {"S": keys.contract_pk(site_id, contract_id)},
-                ":low": {"S": keys.amortization_sk(after + 1)},
-                ":high": {"S": _LAST_AMORTIZATION},
-            },
-            Limit=limit + 1,  # one more than the page: tells whether another page follows
+        response = self._client.get_item(
+            TableName=self._data, Key=key(keys.contract_pk(site_id, contract_id), keys.AMORTIZATION_SK)
         )
-        rows = [AmortizationRow.model_validate(from_item(raw)) for raw in response["Items"]]
+        item = from_item(response["Item"]) if "Item" in response else {}
+        schedule = json.loads(item.get("rows_json") or "[]")
+        rows = [AmortizationRow.model_validate(row) for row in schedule if int(row["payment_number"]) > after]
         return rows[:limit], len(rows) > limit
 
     def lines_of_credit(self, site_id: str, account_id: str) -> list[LineOfCredit]:

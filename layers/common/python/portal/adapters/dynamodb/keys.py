@@ -53,8 +53,9 @@ def invoice_sk(invoice_id: str) -> str:
     return f"INV#{_part(invoice_id)}"
 
 
-def amortization_sk(payment_number: int) -> str:
-    return f"AMORT#{payment_number:05d}"
+# A contract's whole amortization schedule is one item: it is always read whole (one GetItem), and one item
+# instead of one per payment cuts a 1,000,000-row daily sync to about a tenth of the writes.
+AMORTIZATION_SK = "AMORTIZATION"
 
 
 def asset_sk(asset_id: str) -> str:
