@@ -1,0 +1,128 @@
+"""The authorization matrix over every end-user route of API.md, through the local gateway (route table,
+REQUEST authorizer and handlers exactly as deployed): own object, another user's object on the same site, an
+object on another site, no token, a malformed, expired or revoked token, and a token of another site."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.gateway import Gateway
+from portal.api.routes import ROUTES
+from tests.integration.identity.kit import PASSWORD, World, bind_functions, open_world
+
+pytestmark = pytest.mark.e2e
+
+ALICE, BOB, CAROL = "alice@example.com", "bob@example.com", "carol@example.com"
+AUTHENTICATED = [r for r in ROUTES if r.api == "enduser" and r.auth == "enduser"]
+# Routes that change state are checked last in a matrix row; these bodies are valid for them.
+BODIES: dict[str, Any] = {
+    "/sites/{site}/me/password": {"current_password": PASSWORD, "new_password": "a brand new passphrase"},
+    "/sites/{site}/me/totp/confirm": {"code": "000000"},
+}
+
+
+@pytest.fixture
+def world(aws: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+    world = open_world(tmp_path, monkeypatch)
+    bind_functions(world, "contracts")
+    # Given Alice and Bob on summit with their own contracts, and Carol on harvest
+    world.user("summit", ALICE, accounts=("A-1",))
+    world.user("summit", BOB, accounts=("A-2",))
+    world.user("harvest", CAROL, accounts=("A-3",))
+    world.put_contract("summit", "C-1", "A-1")
+    world.put_contract("summit", "C-2", "A-2")
+    world.put_contract("harvest", "C-3", "A-3")
+    return world
+
+
+def http(method: str, path: str, token: str | None = None, body: Any = None) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    raw = json.dumps(body).encode() if body is not None else None
+    response = Gateway("enduser").handle(method, path, headers, raw)
+    return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
+
+
+def token_of(world: World, site: str, email: str) -> str:
+    status, body = http("POST", f"/sites/{site}/auth/login", body={"email": email, "password": PASSWORD})
+    assert status == 200, body
+    if body.get("mfa_required"):  # the test sites with MFA on: answer with the emailed code
+        answer = {"challenge_id": body["challenge_id"], "code": world.outbox.last(email).code}
+        status, body = http("POST", f"/sites/{site}/auth/mfa", body=answer)
+        assert status == 200, body
+    return str(body["access_token"])
+
+
+def path_of(template: str, site: str = "summit", contract_id: str = "C-1") -> str:
+    return template.replace("{site}", site).replace("{contract_id}", contract_id)
+
+
+def call(route: Any, token: str | None, site: str = "summit", contract_id: str = "C-1") -> tuple[int, Any]:
+    return http(route.method, path_of(route.path, site, contract_id), token, BODIES.get(route.path))
+
+
+@pytest.mark.parametrize("route", AUTHENTICATED, ids=lambda r: f"{r.method} {r.path}")
+def test_without_a_valid_token_every_authenticated_route_is_401(world: World, route: Any) -> None:
+    for token in (None, "", "garbage", "summit." + "A" * 43, "harvest.not-a-token"):
+        status, body = call(route, token)
+        assert status == 401, (token, status, body)
+        assert body["error"]["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize("route", AUTHENTICATED, ids=lambda r: f"{r.method} {r.path}")
+def test_a_token_of_another_site_is_403_on_every_authenticated_route(world: World, route: Any) -> None:
+    carol = token_of(world, "harvest", CAROL)
+    status, body = call(route, carol, site="summit")
+    assert status == 403 and body["error"]["code"] in {"forbidden", "wrong_site"}
+
+
+@pytest.mark.parametrize("route", AUTHENTICATED, ids=lambda r: f"{r.method} {r.path}")
+def test_an_expired_token_is_401(world: World, route: Any) -> None:
+    alice = token_of(world, "summit", ALICE)
+    world.clock.advance(hours=12, minutes=1)  # past the absolute limit (and the idle one)
+    assert call(route, alice)[0] == 401
+
+
+@pytest.mark.parametrize("route", AUTHENTICATED, ids=lambda r: f"{r.method} {r.path}")
+def test_a_revoked_token_is_401(world: World, route: Any) -> None:
+    alice = token_of(world, "summit", ALICE)
+    assert http("POST", "/sites/summit/auth/logout", alice)[0] == 204
+    assert call(route, alice)[0] == 401
+
+
+CONTRACT_ROUTES = [r for r in AUTHENTICATED if "{contract_id}" in r.path]
+
+
+@pytest.mark.parametrize("route", CONTRACT_ROUTES, ids=lambda r: r.path)
+def test_objects_are_the_owners_only(world: World, route: Any) -> None:
+    alice = token_of(world, "summit", ALICE)
+    # Own contract: 200
+    assert call(route, alice, contract_id="C-1")[0] == 200
+    # Another user's contract on the same site, and a contract of another site: 404, same as a missing one
+    missing = call(route, alice, contract_id="C-404")
+    assert missing[0] == 404
+    assert call(route, alice, contract_id="C-2") == missing
+    assert call(route, alice, contract_id="C-3") == missing
+
+
+def test_lists_hold_only_the_users_own_objects(world: World) -> None:
+    alice, bob = token_of(world, "summit", ALICE), token_of(world, "summit", BOB)
+    status, body = http("GET", "/sites/summit/contracts", alice)
+    assert status == 200 and [c["contract_id"] for c in body["items"]] == ["C-1"]
+    status, body = http("GET", "/sites/summit/contracts", bob)
+    assert status == 200 and [c["contract_id"] for c in body["items"]] == ["C-2"]
+    status, me = http("GET", "/sites/summit/me", alice)
+    assert status == 200 and [a["account_id"] for a in me["linked_accounts"]] == ["A-1"]
+
+
+def test_public_routes_need_no_token_and_never_answer_401(world: World) -> None:
+    public = [r for r in ROUTES if r.api == "enduser" and r.auth == "none"]
+    assert {r.path for r in public} >= {"/health", "/sites/{site}", "/sites/{site}/auth/login"}
+    for route in public:
+        status, _ = http(route.method, path_of(route.path), None, {} if route.method == "POST" else None)
+        assert status != 401 and status < 500, (route.path, status)
