@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -202,17 +202,21 @@ class DynamoContractReader:
         return items, tuple(runs)
 
 
-def _contract(item: dict[str, Any]) -> ContractRecord:
+def contract_facts(item: Mapping[str, Any]) -> ContractFacts:
+    """The facts the visibility and enrollment rules decide on, from a synced `CONTRACT` item."""
     roles = {str(account): frozenset(str(r) for r in held) for account, held in (item.get("roles") or {}).items()}
-    facts = ContractFacts(
+    return ContractFacts(
         contract_id=str(item["contract_id"]),
         booked=bool(item.get("booked")),
         terminated=bool(item.get("terminated")),
         private_label=item.get("private_label"),
         roles=roles,
     )
+
+
+def _contract(item: dict[str, Any]) -> ContractRecord:
     return ContractRecord(
-        facts=facts,
+        facts=contract_facts(item),
         commencement_date=_date(item.get("commencement_date")),
         maturity_date=_date(item.get("maturity_date")),
         termination_date=_date(item.get("termination_date")),

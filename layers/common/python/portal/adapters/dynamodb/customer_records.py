@@ -11,7 +11,7 @@ from typing import Any
 
 from portal.adapters.dynamodb import keys
 from portal.adapters.dynamodb.codec import from_item, key
-from portal.domain.facts import ContractFacts
+from portal.adapters.dynamodb.contracts import contract_facts
 from portal.services.identity.ports import AccountRecord, ContractRecord
 
 
@@ -32,16 +32,8 @@ class DynamoCustomerRecords:
         item = self._get(pk, keys.CONTRACT_SK)
         if item is None:
             return None
-        roles = {str(account): frozenset(str(r) for r in held) for account, held in (item.get("roles") or {}).items()}
-        facts = ContractFacts(
-            contract_id=str(item["contract_id"]),
-            booked=bool(item.get("booked")),
-            terminated=bool(item.get("terminated")),
-            private_label=item.get("private_label"),
-            roles=roles,
-        )
         return ContractRecord(
-            facts=facts,
+            facts=contract_facts(item),
             customer_account_ids=tuple(str(a) for a in item.get("customer_account_ids") or ()),
             bill_to_postal_code=item.get("bill_to_postal_code"),
             bill_to_emails=tuple(str(e) for e in item.get("bill_to_emails") or ()),
