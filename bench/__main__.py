@@ -20,7 +20,7 @@ def main() -> int:
         from bench import contracts_bench
 
         print("## Contracts API\n")
-        contracts_bench.main()
+        contracts_bench.print_table(contracts_bench.run())
     return 0
 
 

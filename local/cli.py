@@ -113,8 +113,9 @@ def cmd_serve(args: argparse.Namespace, *, prepare: bool = False) -> int:
             _step(step, total, "demo ASPIRE database")
             bootstrap.seed_demo(PATHS, scale=None, force=False, progress=lambda m: print(f"      {m}", flush=True))
             step += 1
+            # Incremental: a full sync the first time (no watermark yet), only what changed on a restart.
             _step(step, total, "syncing ASPIRE into DynamoDB")
-            summary = bootstrap.run_sync("full")
+            summary = bootstrap.run_sync("incremental")
             print(f"      {json.dumps(summary, default=str)}", flush=True)
             step += 1
         _step(step, total, "portal users for the demo personas")
