@@ -145,12 +145,12 @@ def cmd_serve(args: argparse.Namespace, *, prepare: bool = False) -> int:
         _step(step, total, "serving")
         print(bootstrap.banner(PATHS, enduser.url, admin.url, scheduler), flush=True)
         stop = threading.Event()
+        # Ctrl-C and `kill` both stop cleanly (set explicitly: a shell may start background jobs with SIGINT
+        # ignored, and then Python would never raise KeyboardInterrupt).
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
-            while not stop.is_set():
-                stop.wait(0.5)
-        except KeyboardInterrupt:
-            pass
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        while not stop.is_set():
+            stop.wait(0.5)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the clean shutdown
         print("\nstopping...", flush=True)
         scheduler.stop()
