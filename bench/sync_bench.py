@@ -78,6 +78,7 @@ def _child(size: int, endpoint: str) -> dict[str, Any]:
         "items_written": full["items_written"],
         "full_sync_s": round(full_s, 1),
         "rows_per_s": round(full["rows_read"] / full_s),
+        "writes_per_row": round(full["items_written"] / max(full["rows_read"], 1), 3),
         "changed_items": written,
         "batch_calls": changed["batch_write_calls"],
         "ceil_target": math.ceil(written / 25) + math.ceil(manifests / 25),
@@ -129,7 +130,8 @@ def run(sizes: tuple[int, ...] = (10_000, 100_000)) -> list[dict[str, Any]]:
 def table(results: list[dict[str, Any]]) -> str:
     columns = [
         ("contracts", "contracts"), ("rows_read", "rows read"), ("rows_per_s", "rows/s"),
-        ("full_sync_s", "full sync s"), ("changed_items", "changed items"), ("batch_calls", "BatchWrite calls"),
+        ("full_sync_s", "full sync s"), ("writes_per_row", "writes/row"), ("changed_items", "changed items"),
+        ("batch_calls", "BatchWrite calls"),
         ("ceil_target", "ceil target"), ("unchanged_incremental_writes", "rerun writes (incr)"),
         ("unchanged_daily_writes", "rerun writes (daily)"), ("peak_rss_mb", "peak RSS MB"),
         ("rss_ratio_vs_first", "RSS ratio"),
