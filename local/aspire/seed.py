@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from portal.adapters.aspire.sqlite import SqliteAspireSource
+from portal.domain.bank import aba_check_digit
 
 __all__ = [
     "ANCHOR_DATE",
@@ -209,10 +210,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 def aba_routing_number(first8: str) -> str:
     """``first8`` + the ABA check digit (weights 3-7-1 over the nine digits; the sum is a multiple of 10)."""
-    if len(first8) != 8 or not first8.isdigit():
-        raise ValueError("an ABA routing number starts with exactly 8 digits")
-    total = sum(w * int(d) for w, d in zip((3, 7, 1, 3, 7, 1, 3, 7), first8, strict=True))
-    return first8 + str(-total % 10)
+    return first8 + aba_check_digit(first8)
 
 
 def typed_postal_code(stored: str) -> str:

@@ -12,15 +12,7 @@ import pytest
 
 from local.aspire.seed import ANCHOR_DATE, ASPIRE_VERSION, SeedResult, content_hash, seed
 from portal.adapters.aspire.sqlite import SqliteAspireSource
-
-
-def aba_valid(routing: str) -> bool:
-    weights = [3, 7, 1] * 3
-    return (
-        len(routing) == 9
-        and routing.isdigit()
-        and sum(w * int(d) for w, d in zip(weights, routing, strict=True)) % 10 == 0
-    )
+from portal.domain.bank import routing_number_valid
 
 
 @pytest.fixture(scope="module")
@@ -193,11 +185,10 @@ def test_lines_of_credit_assets_and_bank_accounts(db: sqlite3.Connection) -> Non
 
 
 def test_every_seeded_routing_number_passes_the_aba_checksum(db: sqlite3.Connection) -> None:
-    from portal.domain.bank import routing_number_valid
 
     routings = [row[0] for row in db.execute("SELECT RoutingNumber FROM BankAccount")]
     assert len(routings) >= 200
-    assert all(aba_valid(r) for r in routings)
+    assert all(routing_number_valid(r) for r in routings)
     assert all(routing_number_valid(r) for r in routings)
 
 

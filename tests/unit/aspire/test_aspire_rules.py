@@ -70,7 +70,7 @@ def test_generated_routing_numbers_always_pass_the_checksum() -> None:
 
 
 def test_aba_prefix_must_be_eight_digits() -> None:
-    with pytest.raises(ValueError, match="8 digits"):
+    with pytest.raises(ValueError, match="exactly 8 leading digits"):
         aba_routing_number("1234")
 
 
