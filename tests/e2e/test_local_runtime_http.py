@@ -28,6 +28,7 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalSer
     try:
         with local_services(paths, ports, serving=True) as services:
             bootstrap.ensure_portal_config()
+            _rewire_handlers()
             verifier = aws_local.CognitoJwtVerifier(services.moto_endpoint, services.admin_pool)
             enduser = GatewayServer(Gateway("enduser"), ports.enduser, log=lambda _: None).start()
             admin = GatewayServer(Gateway("admin", verifier), ports.admin, log=lambda _: None).start()
@@ -39,6 +40,18 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalSer
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def _rewire_handlers() -> None:
+    """Handler modules are imported once per process (like a warm Lambda); an earlier test in this worker may
+    have bound them to its own moto. Give them this runtime's adapters, as a cold start here would."""
+    from local.gateway import function_module
+    from portal.api.routes import ROUTES
+
+    for name in {r.function for r in ROUTES} | {"authorizer"}:
+        module = function_module(name)
+        if hasattr(module, "wiring"):
+            module.wiring = type(module.wiring).from_env()
 
 
 def http(url: str, method: str = "GET", body: bytes | None = None) -> tuple[int, Any]:
