@@ -19,7 +19,8 @@ def ensure_portal_config() -> list[str]:
     """The demo sites and instance settings, created once; later edits (admin API) are kept."""
     from local.aspire.personas import DEMO_SITES
 
-    repo = Wiring.from_env().sites
+    wiring = Wiring.from_env()
+    repo = wiring.sites
     existing = {site.site_id for site in repo.list_sites()}
     created = []
     for spec in DEMO_SITES:
@@ -27,7 +28,6 @@ def ensure_portal_config() -> list[str]:
         if site.site_id not in existing:
             repo.put_site(site)
             created.append(site.site_id)
-    wiring = Wiring.from_env()
     response = wiring.dynamodb.get_item(
         TableName=wiring.settings.table_control, Key={"pk": {"S": "INSTANCE"}, "sk": {"S": "SETTINGS"}}
     )
@@ -52,17 +52,7 @@ def seed_demo(paths: Paths, *, scale: int | None, force: bool, progress: Progres
     personas = build_personas(SqliteAspireSource(paths.aspire_db))
     write_personas(personas, paths.personas)
     progress(f"wrote the demo personas to {paths.personas}")
-    return {"seeded": True, "path": str(paths.aspire_db), **_as_dict(result)}
-
-
-def _as_dict(result: Any) -> dict[str, Any]:
-    if hasattr(result, "_asdict"):
-        return dict(result._asdict())
-    if hasattr(result, "__dataclass_fields__"):
-        from dataclasses import asdict
-
-        return asdict(result)
-    return dict(result) if isinstance(result, dict) else {"result": str(result)}
+    return {"seeded": True, "path": str(paths.aspire_db), **result.as_dict()}
 
 
 def run_sync(job: str) -> dict[str, Any]:

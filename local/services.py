@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -64,7 +63,3 @@ def local_services(paths: Paths, ports: Ports | None = None, *, serving: bool = 
             moto.stop()
     finally:
         dynamo.stop()
-
-
-def this_pid() -> int:
-    return os.getpid()

@@ -14,20 +14,21 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
-from portal.adapters.aspire.port import AspireSource
 from portal.adapters.dynamodb.control import DynamoSiteRepository
-from portal.adapters.dynamodb.sync_state import DynamoSyncState
 from portal.config import SyncSettings, TableSettings
-from portal.services.sync import SyncEngine
 
 if TYPE_CHECKING:
+    # The sync's modules load only in the sync functions: API functions never pay for them at cold start.
+    from portal.adapters.aspire.port import AspireSource
     from portal.adapters.dynamodb.contracts import DynamoContractReader
     from portal.adapters.dynamodb.identity import DynamoIdentityStore
+    from portal.adapters.dynamodb.sync_state import DynamoSyncState
     from portal.identity_config import IdentitySettings
     from portal.services.identity.clock import Clock
     from portal.services.identity.service import Identity
     from portal.services.identity.sessions import SessionService
     from portal.services.site_map_cache import SiteMapCache
+    from portal.services.sync import SyncEngine
 
 _BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
 
@@ -136,11 +137,14 @@ class SyncWiring(Wiring):
 
     @cached_property
     def sync_state(self) -> DynamoSyncState:
+        from portal.adapters.dynamodb.sync_state import DynamoSyncState
+
         return DynamoSyncState(self.dynamodb, self.settings.table_control)
 
     def engine(self) -> SyncEngine:
         """A new engine per run: it carries the run's write counters and the site map as of the run's start."""
         from portal.services.sites import site_map
+        from portal.services.sync import SyncEngine
 
         return SyncEngine(self.aspire, self.sync_state, self.dynamodb, self.settings.table_data, site_map(self.sites))
 

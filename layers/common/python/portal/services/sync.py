@@ -14,7 +14,6 @@ watermark and the next run rebuilds the same contracts, converging on the source
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -444,7 +443,3 @@ def _group(rows: Iterable[dict[str, Any]], column: str = "ContractId") -> dict[s
     for row in rows:
         grouped.setdefault(str(row[column]), []).append(row)
     return grouped
-
-
-def elapsed_ms(started: float) -> int:
-    return int((time.perf_counter() - started) * 1000)
