@@ -12,6 +12,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -90,3 +91,23 @@ def test_fifty_enrollments_of_one_email_at_once_send_at_most_three_emails(world:
     assert seen == {"ok": 50}
     assert 1 <= len(world.outbox.all("ap@acme.example")) <= 3
     assert world.identity.users.find_by_email("summit", "ap@acme.example") is not None
+
+
+def test_attempts_of_a_crashed_request_hold_a_correct_login_up_only_until_they_count_as_failures(
+    world: World,
+) -> None:
+    from portal.services.identity.models import AttemptKey
+    from portal.services.identity.throttle import PRODUCTION_POLICY, Throttle
+
+    world.user("summit", EMAIL)
+    key = AttemptKey("summit", "login", "email", EMAIL)
+    impatient = Throttle(world.store, world.clock, replace(PRODUCTION_POLICY, in_flight_wait_s=0.05))
+    # Given five attempts charged by requests that died before answering
+    for _ in range(5):
+        impatient.charge(key)
+    # Then a correct login waits for them a moment, and is then told to come back
+    world.identity.ctx.throttle = impatient
+    assert outcomes(1, lambda: world.identity.sign_in.login("summit", EMAIL, PASSWORD)) == {"429": 1}
+    # And once they count as failures (longer than any request runs), their delay has long passed
+    world.clock.advance(seconds=PRODUCTION_POLICY.in_flight_grace_s)
+    assert outcomes(1, lambda: world.identity.sign_in.login("summit", EMAIL, PASSWORD)) == {"200": 1}
