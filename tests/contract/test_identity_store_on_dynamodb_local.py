@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import boto3
 import pytest
 
@@ -15,6 +17,7 @@ from portal.services.identity.models import (
     EnrollmentAttempt,
     SentEmail,
     SessionRecord,
+    TokenPurpose,
     User,
     UserStatus,
 )
@@ -84,13 +87,82 @@ def test_challenges_are_used_once_and_codes_replaced_conditionally(store: Dynamo
     assert store.get_challenge("summit", "c1").used  # type: ignore[union-attr]
 
 
-def test_emailed_tokens_are_consumed_once_and_only_before_expiry(store: DynamoIdentityStore) -> None:
-    store.put_email_token(EmailToken("summit", H1, "reset", "u1", NOW + 1800))
-    store.put_email_token(EmailToken("summit", H2, "reset", "u1", NOW + 1800))
-    assert not store.consume_email_token("summit", H2, NOW + 1800)
-    assert store.consume_email_token("summit", H1, NOW)
-    assert not store.consume_email_token("summit", H1, NOW)
+def link(
+    token_hash: str, purpose: TokenPurpose, numbered: tuple[int, int] | None, expires: int = NOW + 1800
+) -> EmailToken:
+    assert numbered is not None
+    serial, version = numbered
+    return EmailToken("summit", token_hash, purpose, "u1", expires, serial=serial, password_version=version)
+
+
+def redeem(store: DynamoIdentityStore, token: EmailToken, hash_: str, now: int = NOW) -> bool:
+    return store.redeem_email_token(token, now, hash_, require=UserStatus.ACTIVE, activate=False, at="t")
+
+
+def test_an_emailed_token_is_redeemed_once_only_before_expiry_together_with_the_password(
+    store: DynamoIdentityStore,
+) -> None:
+    store.create_user(user(), [], link_source="test")
+    token = link(H1, "reset", store.next_link_serial("summit", "u1", "reset"))
+    store.put_email_token(token)
+    assert store.get_email_token("summit", H1) == token
+    assert not redeem(store, token, "h1", now=NOW + 1800)  # expired
+    assert redeem(store, token, "h1")
+    assert not redeem(store, token, "h2")  # used
     assert store.get_email_token("summit", H1).used  # type: ignore[union-attr]
+    assert store.get_user("summit", "u1").user.password_hash == "h1"  # type: ignore[union-attr]
+
+
+def test_a_newer_link_or_a_password_change_voids_a_token_and_a_refused_one_stays_unused(
+    store: DynamoIdentityStore,
+) -> None:
+    store.create_user(user(), [], link_source="test")
+    older = link(H1, "reset", store.next_link_serial("summit", "u1", "reset"))
+    registration = link(H3, "registration", store.next_link_serial("summit", "u1", "registration"))
+    newer = link(H2, "reset", store.next_link_serial("summit", "u1", "reset"))
+    for token in (older, newer, registration):
+        store.put_email_token(token)
+    assert (older.serial, newer.serial, registration.serial) == (1, 2, 1)  # serials count per purpose
+    # The older reset link is void, and neither it nor the password changed
+    assert not redeem(store, older, "h-older")
+    assert not store.get_email_token("summit", H1).used  # type: ignore[union-attr]
+    assert store.get_user("summit", "u1").user.password_hash == "$argon2id$x"  # type: ignore[union-attr]
+    # A password change voids the newer one too
+    assert store.set_password("summit", "u1", "h-profile", require=UserStatus.ACTIVE, activate=False, at="t")
+    assert store.get_user("summit", "u1").user.password_version == 1  # type: ignore[union-attr]
+    assert not redeem(store, newer, "h-newer")
+    assert store.get_user("summit", "u1").user.password_hash == "h-profile"  # type: ignore[union-attr]
+    # While a rehash of the same password is not a change (and is refused once the password changed)
+    assert store.rehash_password("summit", "u1", "h-profile", "h-rehashed", "t")
+    assert not store.rehash_password("summit", "u1", "h-profile", "h-stale", "t")
+    fresh = link(H2, "reset", store.next_link_serial("summit", "u1", "reset"))
+    store.put_email_token(fresh)
+    assert fresh.password_version == 1 and redeem(store, fresh, "h-fresh")
+    assert store.next_link_serial("summit", "nobody", "reset") is None
+
+
+def test_links_written_before_they_were_numbered_still_redeem(store: DynamoIdentityStore) -> None:
+    # A user and a link stored without serials or versions (as before this change) count as 0
+    store.create_user(user(), [], link_source="test")
+    boto3.client("dynamodb").update_item(
+        TableName=TableSettings.from_env().table_identity,
+        Key={"pk": {"S": "S#summit#U#u1"}, "sk": {"S": "USER"}},
+        UpdateExpression="REMOVE password_version",
+    )
+    legacy = EmailToken("summit", H1, "reset", "u1", NOW + 1800)
+    store.put_email_token(legacy)
+    assert redeem(store, legacy, "h1")
+
+
+def test_the_hourly_email_counter_holds_its_cap_under_parallel_requests(store: DynamoIdentityStore) -> None:
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        granted = list(pool.map(lambda _: store.count_email("summit", "Ann@x.com", "registration", NOW, 3), range(30)))
+    assert granted.count(True) == 3
+    # Another kind and another hour have counters of their own
+    assert store.count_email("summit", "ann@x.com", "password_reset", NOW, 3)
+    assert store.count_email("summit", "ann@x.com", "registration", NOW + 3600, 3)
+    # And the counters are not in the log of emails sent
+    assert store.recent_emails("summit", "ann@x.com") == []
 
 
 def test_totp_steps_are_accepted_once_and_in_order(store: DynamoIdentityStore) -> None:
@@ -118,6 +190,22 @@ def test_failure_counters_use_optimistic_versions(store: DynamoIdentityStore) ->
     store.clear_attempts(key)
     assert store.get_attempts(key) == AttemptState()
     assert store.save_attempts(AttemptKey("summit", "token", "address", "2001:db8::1"), first, 0)
+
+
+def test_an_in_flight_attempt_settles_as_a_failure_and_bumps_the_version(store: DynamoIdentityStore) -> None:
+    key = AttemptKey("summit", "login", "email", "pat@example.com")
+    charged = AttemptState().with_attempt(PRODUCTION_POLICY, NOW, "t1").with_attempt(PRODUCTION_POLICY, NOW, "t2")
+    assert store.save_attempts(key, charged, 0)
+    assert store.get_attempts(key) == charged
+    store.settle_attempt(key, "t1", NOW + 1)
+    settled = store.get_attempts(key)
+    assert settled.failures == (NOW + 1,) and settled.in_flight == (("t2", NOW),)
+    assert settled.version == charged.version + 1
+    assert not store.save_attempts(key, charged.with_attempt(PRODUCTION_POLICY, NOW, "t3"), charged.version)
+    # Settling an attempt of a counter a success cleared meanwhile does nothing
+    store.clear_attempts(key)
+    store.settle_attempt(key, "t2", NOW + 2)
+    assert store.get_attempts(key) == AttemptState()
 
 
 def test_what_support_staff_read_later(store: DynamoIdentityStore) -> None:

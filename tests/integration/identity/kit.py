@@ -14,7 +14,8 @@ import importlib
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -200,6 +201,24 @@ def count_calls(*services: str) -> Counter[str]:
     for service in services:
         client(service).meta.events.register("before-call.*.*", _count)
     return counter
+
+
+@contextmanager
+def recorded_calls(*services: str) -> Iterator[list[str]]:
+    """The AWS operations made inside the block through the shared clients, in order ("dynamodb.Query")."""
+    calls: list[str] = []
+
+    def _record(event_name: str, **_kwargs: Any) -> None:
+        _, service, operation = event_name.split(".", 2)
+        calls.append(f"{service}.{operation}")
+
+    for service in services:
+        client(service).meta.events.register("before-call.*.*", _record)
+    try:
+        yield calls
+    finally:
+        for service in services:
+            client(service).meta.events.unregister("before-call.*.*", _record)
 
 
 def prepare_aws(outbox_dir: Path, sites: Sequence[Site] = SITES, settings: InstanceSettings | None = None) -> None:

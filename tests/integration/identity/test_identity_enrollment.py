@@ -44,7 +44,8 @@ def test_eligible_details_create_a_pending_linked_user_and_send_a_verification_l
     assert acme.identity.users.linked_user_ids(SITE, "A-1") == [record.user.user_id]
     # And the email's link carries a token that sets the password and activates her
     mail = acme.outbox.last(CUSTOMER_EMAIL)
-    assert mail.kind == "registration" and mail.link.startswith("http://127.0.0.1:8000/sites/summit/enrollment/verify?")
+    assert mail.kind == "registration"
+    assert mail.link.startswith(f"{acme.identity.ctx.web_base_url}/sites/summit/verify-email?token=")
     acme.identity.enrollment.verify(SITE, mail.token, "my own passphrase", "10.0.0.1")
     activated = acme.identity.users.find_by_email(SITE, CUSTOMER_EMAIL)
     assert activated is not None and activated.user.status == UserStatus.ACTIVE
@@ -185,16 +186,49 @@ def test_duplicate_enrollment_makes_no_second_user_and_tells_the_person_by_email
     assert record is not None and record.user.user_id == user_id and record.user.first_name == "Ann"
     notice = acme.outbox.last(CUSTOMER_EMAIL)
     assert notice.kind == "already_registered"
-    assert "/sites/summit/auth/login" in notice.text and "/sites/summit/auth/password/forgot" in notice.text
+    web = acme.identity.ctx.web_base_url
+    assert f"{web}/sites/summit/sign-in" in notice.text and f"{web}/sites/summit/forgot-password" in notice.text
     assert acme.store.get_enrollment_attempt(SITE, CUSTOMER_EMAIL).outcome == "already_registered"
 
 
-def test_enrolling_again_before_verifying_sends_a_fresh_link(acme: World) -> None:
+def test_enrolling_again_before_verifying_sends_a_fresh_link_that_voids_the_older_one(acme: World) -> None:
     acme.identity.enrollment.enroll(SITE, request())
     acme.identity.enrollment.enroll(SITE, request())
+    older, newer = acme.outbox.all(CUSTOMER_EMAIL)
+    assert older.kind == newer.kind == "registration"
+    with pytest.raises(InvalidToken):
+        acme.identity.enrollment.verify(SITE, older.token, "my own passphrase", "10.0.0.1")
+    acme.identity.enrollment.verify(SITE, newer.token, "my own passphrase", "10.0.0.1")
+    record = acme.identity.users.find_by_email(SITE, CUSTOMER_EMAIL)
+    assert record is not None and record.user.status == UserStatus.ACTIVE
+
+
+def test_the_link_forgot_password_sends_a_pending_user_voids_the_enrollment_one(acme: World) -> None:
+    # Given a Pending user who asked for a password reset (which sends a fresh registration link)
+    acme.identity.enrollment.enroll(SITE, request())
+    acme.identity.recovery.forgot(SITE, CUSTOMER_EMAIL)
+    first, second = acme.outbox.all(CUSTOMER_EMAIL)
+    # When the newer one sets the password, the older one cannot set another
+    acme.identity.enrollment.verify(SITE, second.token, "my own passphrase", "10.0.0.1")
+    with pytest.raises(InvalidToken):
+        acme.identity.enrollment.verify(SITE, first.token, "an attacker's passphrase", "10.0.0.1")
+
+
+def test_twenty_enrollments_of_one_email_send_at_most_three_emails_and_answer_the_same(acme: World) -> None:
+    for _ in range(20):
+        acme.identity.enrollment.enroll(SITE, request())  # no exception: the route answers 202
     mails = acme.outbox.all(CUSTOMER_EMAIL)
-    assert [m.kind for m in mails] == ["registration", "registration"]
+    assert [m.kind for m in mails] == ["registration"] * 3
+    # And the last link sent is the one that works
     acme.identity.enrollment.verify(SITE, mails[-1].token, "my own passphrase", "10.0.0.1")
+    # And once Active, the "already registered" notices are capped on their own
+    for _ in range(5):
+        acme.identity.enrollment.enroll(SITE, request())
+    assert [m.kind for m in acme.outbox.all(CUSTOMER_EMAIL)][3:] == ["already_registered"] * 3
+    # And the next clock hour allows a few more
+    acme.clock.advance(hours=1)
+    acme.identity.enrollment.enroll(SITE, request())
+    assert len(acme.outbox.all(CUSTOMER_EMAIL)) == 7
 
 
 def test_the_same_email_may_enroll_on_two_sites_as_two_users(acme: World) -> None:

@@ -99,6 +99,15 @@ def test_rate_limited_answers_say_when_to_come_back(world: World) -> None:
     assert status == 429 and body["error"]["code"] == "too_many_attempts" and headers["Retry-After"] == "2"
 
 
+def test_forgot_password_answers_202_also_over_its_limit(world: World) -> None:
+    # Given an Active user asking for a reset link eight times in a row (the limit delays after five)
+    world.user("summit", EMAIL)
+    answers = [post("/sites/summit/auth/password/forgot", {"email": EMAIL})[:2] for _ in range(8)]
+    # Then every answer is the same 202, and the mailbox got at most three links
+    assert len(set(map(repr, answers))) == 1 and answers[0][0] == 202
+    assert [m.kind for m in world.outbox.all(EMAIL)] == ["password_reset"] * 3
+
+
 def test_bad_input_is_400_or_422_and_never_echoes_a_secret(world: World) -> None:
     status, body, _ = post("/sites/summit/auth/login", b"{not json")
     assert status == 400 and body["error"]["code"] == "malformed_request"

@@ -15,7 +15,7 @@ from portal.services.identity.models import (
     UserStatus,
 )
 from portal.services.identity.passwords import HashParameters
-from tests.integration.identity.kit import PASSWORD, World, build_world, count_calls
+from tests.integration.identity.kit import PASSWORD, World, build_world, count_calls, recorded_calls
 
 EMAIL = "pat.lee@example.com"
 
@@ -267,6 +267,26 @@ def test_unknown_emails_are_limited_exactly_like_known_ones(world: World) -> Non
     known = [attempt(world, EMAIL, "wrong password") for _ in range(7)]
     unknown = [attempt(world, "nobody@example.com", "wrong password") for _ in range(7)]
     assert known == unknown == ["401"] * 5 + ["429:2", "429:2"]
+
+
+@pytest.mark.parametrize("status", [UserStatus.ACTIVE, UserStatus.PENDING, UserStatus.INACTIVE])
+def test_a_failed_login_makes_the_same_aws_calls_whether_or_not_the_email_has_an_account(
+    world: World, status: UserStatus
+) -> None:
+    # Given a known email (an Active user with a wrong password, a Pending or an Inactive one) and an unknown one
+    if status == UserStatus.PENDING:
+        world.identity.users.create_user("summit", EMAIL, "Pat", "Lee", ["A-1"], UserStatus.PENDING)
+    else:
+        world.store.set_status("summit", world.user("summit", EMAIL), status, "2026-11-02T15:00:00Z")
+    # When each fails to log in, twice (the second time the failure counter exists)
+    services = ("dynamodb", "kms", "sesv2")
+    with recorded_calls(*services) as known:
+        assert [attempt(world, EMAIL, "wrong password") for _ in range(2)] == ["401", "401"]
+    with recorded_calls(*services) as unknown:
+        assert [attempt(world, "nobody@example.com", "wrong password") for _ in range(2)] == ["401", "401"]
+    # Then both made the same AWS calls in the same order: the email item, a user partition, the counter
+    assert known == unknown
+    assert known.count("dynamodb.GetItem") >= 2 and known.count("dynamodb.Query") == 2
 
 
 def test_a_success_clears_the_failures(world: World) -> None:

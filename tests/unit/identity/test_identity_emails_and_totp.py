@@ -18,7 +18,7 @@ from portal.emails import (
 from portal.services.identity.totp import matching_step
 
 BRAND = EmailBranding("Summit <Finance>", "https://x.test/logo.svg", "#0B5FFF", "help@summit.example")
-LINK = "http://127.0.0.1:8000/sites/summit/enrollment/verify?token=abc-DEF_123"
+LINK = "http://127.0.0.1:8000/sites/summit/verify-email?token=abc-DEF_123"
 
 
 def test_registration_email_carries_the_link_with_its_token_in_both_parts() -> None:
@@ -38,7 +38,7 @@ def test_mfa_email_shows_the_code_as_plain_digits() -> None:
 
 
 def test_reset_and_already_registered_emails() -> None:
-    reset = password_reset_email("pat@example.com", BRAND, "http://h/sites/summit/auth/password/reset?token=t1")
+    reset = password_reset_email("pat@example.com", BRAND, "http://h/sites/summit/reset-password?token=t1")
     assert "?token=t1" in reset.text and "30 minutes" in reset.text and reset.kind == "password_reset"
     notice = already_registered_email("pat@example.com", BRAND, "http://h/login", "http://h/forgot")
     assert "http://h/login" in notice.text and "http://h/forgot" in notice.text and "?token=" not in notice.text

@@ -80,3 +80,32 @@ def test_never_more_than_100_failures_in_any_hour(gaps: list[int]) -> None:
         in_hour = sum(1 for t in charged[i:] if t < start + 3600)
         in_window = sum(1 for t in charged[i:] if t < start + 900)
         assert in_hour <= 100 and in_window <= 10
+
+
+def test_attempts_in_flight_count_like_failures_until_settled() -> None:
+    # Given five attempts charged and not yet answered
+    state = AttemptState()
+    for n in range(5):
+        state = state.with_attempt(P, T0, f"t{n}")
+    # Then a sixth must wait, as after five failures
+    assert state.retry_after(P, T0) == 2
+    # But only because of attempts in flight: had they all turned out right, it would be allowed
+    assert state.settled(P, T0).retry_after(P, T0) == 0
+
+
+def test_an_attempt_in_flight_longer_than_any_request_counts_as_a_failure() -> None:
+    state = AttemptState()
+    for n in range(5):
+        state = state.with_attempt(P, T0, f"t{n}")
+    later = T0 + P.in_flight_grace_s
+    assert state.settled(P, later) == state  # nobody is still checking those: they were failures
+    assert state.expires() == T0 + 3600
+
+
+def test_ten_attempts_in_flight_lock_like_ten_failures() -> None:
+    lenient_delay = ThrottlePolicy(first_delay_s=0)
+    state = AttemptState()
+    for n in range(10):
+        assert state.retry_after(lenient_delay, T0) == 0
+        state = state.with_attempt(lenient_delay, T0, f"t{n}")
+    assert state.locked_until == T0 + 900

@@ -27,12 +27,13 @@ from portal.services.identity.models import (
     EnrollmentAttempt,
     SentEmail,
     SessionRecord,
+    TokenPurpose,
     TotpSeed,
     User,
     UserRecord,
     UserStatus,
 )
-from portal.services.identity.throttle import AttemptState
+from portal.services.identity.throttle import HOUR, AttemptState
 
 DIAGNOSTICS_RETENTION = timedelta(days=90)
 CHALLENGE_GRACE_S = 3600  # kept a little after expiry so a late answer is "expired", not "unknown"
@@ -53,6 +54,24 @@ def _epoch(iso_time: str) -> int:
 
 def _values(values: Mapping[str, Any]) -> dict[str, Any]:
     return {name: to_item({"v": value})["v"] for name, value in values.items()}
+
+
+def _serial_attribute(purpose: str) -> str:
+    """The USER item's counter of the links sent for `purpose` (registration, reset)."""
+    return f"{purpose}_link_serial"
+
+
+def _equals_or_absent(name: str, placeholder: str, value: int) -> str:
+    return f"(attribute_not_exists({name}) OR {name} = {placeholder})" if value == 0 else f"{name} = {placeholder}"
+
+
+def _password_update(password_hash: str, activate: bool, at: str) -> tuple[str, dict[str, Any]]:
+    expression = "SET password_hash = :hash, updated_at = :at" + (", #status = :active" if activate else "")
+    expression += ", password_version = if_not_exists(password_version, :zero) + :one"
+    values: dict[str, Any] = {":hash": password_hash, ":at": at, ":zero": 0, ":one": 1}
+    if activate:
+        values[":active"] = str(UserStatus.ACTIVE)
+    return expression, values
 
 
 class DynamoIdentityStore:
@@ -115,6 +134,7 @@ class DynamoIdentityStore:
             "last_name": user.last_name,
             "status": str(user.status),
             "password_hash": user.password_hash,
+            "password_version": user.password_version,
             "created_at": user.created_at,
             "updated_at": user.created_at,
             "gsi1pk": ik.users_index_pk(user.site_id),
@@ -183,6 +203,9 @@ class DynamoIdentityStore:
                     status=UserStatus(item["status"]),
                     created_at=item["created_at"],
                     password_hash=item.get("password_hash"),
+                    password_version=int(item.get("password_version", 0)),
+                    registration_serial=int(item.get(_serial_attribute("registration"), 0)),
+                    reset_serial=int(item.get(_serial_attribute("reset"), 0)),
                 )
             elif sk.startswith(ik.LINK_PREFIX):
                 accounts.append(str(item["account_id"]))
@@ -210,10 +233,9 @@ class DynamoIdentityStore:
     def set_password(
         self, site_id: str, user_id: str, password_hash: str, *, require: UserStatus, activate: bool, at: str
     ) -> bool:
-        expression = "SET password_hash = :hash, updated_at = :at" + (", #status = :active" if activate else "")
-        values: dict[str, Any] = {":hash": password_hash, ":at": at, ":require": str(require)}
-        if activate:
-            values[":active"] = str(UserStatus.ACTIVE)
+        """A new password: its version goes up, so every emailed link issued before is void."""
+        expression, values = _password_update(password_hash, activate, at)
+        values[":require"] = str(require)
         return self._update(
             ik.user_pk(site_id, user_id),
             ik.USER_SK,
@@ -221,6 +243,17 @@ class DynamoIdentityStore:
             "#status = :require",
             values,
             ExpressionAttributeNames={"#status": "status"},
+        )
+
+    def rehash_password(self, site_id: str, user_id: str, old_hash: str, new_hash: str, at: str) -> bool:
+        """The same password hashed with today's parameters: not a change, so the version (and the links
+        out there) stay; refused when the password changed since `old_hash` was read."""
+        return self._update(
+            ik.user_pk(site_id, user_id),
+            ik.USER_SK,
+            "SET password_hash = :hash, updated_at = :at",
+            "password_hash = :old",
+            {":hash": new_hash, ":at": at, ":old": old_hash},
         )
 
     def set_status(self, site_id: str, user_id: str, status: UserStatus, at: str) -> bool:
@@ -433,6 +466,26 @@ class DynamoIdentityStore:
         )
 
     # --- emailed tokens ---------------------------------------------------------------------------------------
+    def next_link_serial(self, site_id: str, user_id: str, purpose: TokenPurpose) -> tuple[int, int] | None:
+        """Counts one more link of `purpose` for the user: (its serial, the user's password version), or None
+        when there is no such user. Only the newest serial of a purpose is redeemable."""
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key=key(ik.user_pk(site_id, user_id), ik.USER_SK),
+                UpdateExpression="ADD #serial :one",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#serial": _serial_attribute(purpose)},
+                ExpressionAttributeValues=_values({":one": 1}),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if _conditional_failed(error):
+                return None
+            raise
+        item = from_item(response["Attributes"])
+        return int(item[_serial_attribute(purpose)]), int(item.get("password_version", 0))
+
     def put_email_token(self, token: EmailToken) -> None:
         self._put(
             {
@@ -443,6 +496,8 @@ class DynamoIdentityStore:
                 "user_id": token.user_id,
                 "token_expires": token.expires,
                 "used": token.used,
+                "serial": token.serial,
+                "password_version": token.password_version,
                 "expires_at": token.expires + TOKEN_GRACE_S,
             }
         )
@@ -452,16 +507,80 @@ class DynamoIdentityStore:
         if item is None:
             return None
         return EmailToken(
-            site_id, token_hash, item["purpose"], item["user_id"], int(item["token_expires"]), bool(item["used"])
+            site_id,
+            token_hash,
+            item["purpose"],
+            item["user_id"],
+            int(item["token_expires"]),
+            bool(item["used"]),
+            serial=int(item.get("serial", 0)),
+            password_version=int(item.get("password_version", 0)),
         )
 
-    def consume_email_token(self, site_id: str, token_hash: str, now: int) -> bool:
+    def redeem_email_token(
+        self, token: EmailToken, now: int, password_hash: str, *, require: UserStatus, activate: bool, at: str
+    ) -> bool:
+        """Uses the link up and sets the password in one transaction, or does neither: the link must be unused
+        and unexpired, still the newest of its purpose, and no password may have been set since it was sent."""
+        token_key = key(ik.email_token_pk(token.site_id, token.token_hash), ik.EMAIL_TOKEN_SK)
+        expression, values = _password_update(password_hash, activate, at)
+        values.update({":require": str(require), ":serial": token.serial, ":version": token.password_version})
+        names = {"#status": "status", "#serial": _serial_attribute(token.purpose)}
+        # Items written before links were numbered have no serial or version yet: they count as 0.
+        user_condition = (
+            "#status = :require"
+            f" AND {_equals_or_absent('#serial', ':serial', token.serial)}"
+            f" AND {_equals_or_absent('password_version', ':version', token.password_version)}"
+        )
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": token_key,
+                            "UpdateExpression": "SET used = :true, used_at = :now",
+                            "ConditionExpression": "attribute_exists(pk) AND used = :false AND token_expires > :now"
+                            " AND purpose = :purpose AND user_id = :user",
+                            "ExpressionAttributeValues": _values(
+                                {
+                                    ":true": True,
+                                    ":false": False,
+                                    ":now": now,
+                                    ":purpose": token.purpose,
+                                    ":user": token.user_id,
+                                }
+                            ),
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": key(ik.user_pk(token.site_id, token.user_id), ik.USER_SK),
+                            "UpdateExpression": expression,
+                            "ConditionExpression": user_condition,
+                            "ExpressionAttributeNames": names,
+                            "ExpressionAttributeValues": _values(values),
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+    # --- authentication emails per address and hour -----------------------------------------------------------
+    def count_email(self, site_id: str, email: str, kind: str, hour: int, cap: int) -> bool:
+        """One more email of `kind` to the address in the clock hour starting at `hour` (epoch seconds), if
+        fewer than `cap` were counted; the conditional ADD keeps parallel requests under the cap too."""
         return self._update(
-            ik.email_token_pk(site_id, token_hash),
-            ik.EMAIL_TOKEN_SK,
-            "SET used = :true, used_at = :now",
-            "attribute_exists(pk) AND used = :false AND token_expires > :now",
-            {":true": True, ":false": False, ":now": now},
+            ik.email_pk(site_id, email),
+            ik.mail_cap_sk(kind, hour),
+            "ADD sends :one SET expires_at = :expires",
+            "attribute_not_exists(sends) OR sends < :cap",
+            {":one": 1, ":cap": cap, ":expires": hour + 2 * HOUR},
         )
 
     # --- brute-force counters ---------------------------------------------------------------------------------
@@ -480,9 +599,10 @@ class DynamoIdentityStore:
         if item is None:
             return AttemptState()
         return AttemptState(
-            failures=tuple(int(f) for f in item.get("failures", [])),
+            failures=tuple(sorted(int(f) for f in item.get("failures", []))),
             locked_until=int(item.get("locked_until", 0)),
             version=int(item.get("version", 0)),
+            in_flight=tuple(sorted((str(t), int(at)) for t, at in item.get("in_flight", {}).items())),
         )
 
     def save_attempts(self, attempt: AttemptKey, state: AttemptState, expected_version: int) -> bool:
@@ -494,6 +614,7 @@ class DynamoIdentityStore:
             "failures": list(state.failures),
             "locked_until": state.locked_until,
             "version": state.version,
+            "in_flight": dict(state.in_flight),
             "expires_at": state.expires(),
         }
         condition = "attribute_not_exists(pk)" if expected_version == 0 else "version = :expected"
@@ -507,6 +628,20 @@ class DynamoIdentityStore:
                 return False
             raise
         return True
+
+    def settle_attempt(self, attempt: AttemptKey, ticket: str, at: int) -> None:
+        """Moves the in-flight entry to the settled failures; bumping the version makes a concurrent charge
+        based on the older counter retry. Nothing happens when a success has cleared the counter meanwhile."""
+        pk, sk = self._attempts_key(attempt)
+        self._update(
+            pk,
+            sk,
+            "SET failures = list_append(if_not_exists(failures, :empty), :at), expires_at = :expires"
+            " REMOVE in_flight.#ticket ADD version :one",
+            "attribute_exists(in_flight.#ticket)",
+            {":empty": [], ":at": [at], ":expires": at + HOUR, ":one": 1},
+            ExpressionAttributeNames={"#ticket": ik.ticket_name(ticket)},
+        )
 
     def clear_attempts(self, attempt: AttemptKey) -> None:
         self._client.delete_item(TableName=self._table, Key=key(*self._attempts_key(attempt)))

@@ -17,6 +17,7 @@ Layout (docs/data-model.md):
     S#<site>#E#<email>                   EMAIL                  email uniqueness on the site -> user_id
     S#<site>#E#<email>                   ENROLLMENT             last self-enrollment attempt (TTL)
     S#<site>#E#<email>                   MAIL#<time>#<kind>#<n> an authentication email sent (TTL)
+    S#<site>#E#<email>                   MAILCAP#<kind>#<hour>  emails of a kind sent in a clock hour (TTL)
     S#<site>#E#<email>                   RL#<kind>              failure counter keyed by email (TTL)
     S#<site>#SESSION#<sha256(token)>     SESSION                a session (TTL at its absolute expiry)
     S#<site>#MFA#<challenge_id>          CHALLENGE              an MFA challenge (TTL)
@@ -107,6 +108,7 @@ def account_users_index_sk(user_id: str) -> str:
 EMAIL_SK = "EMAIL"
 ENROLLMENT_SK = "ENROLLMENT"
 MAIL_LOG_PREFIX = "MAIL#"
+MAIL_CAP_PREFIX = "MAILCAP#"  # not under MAIL#: the log's newest-first Query must not read the counters
 
 
 def email_pk(site_id: str, email: str) -> str:
@@ -114,6 +116,11 @@ def email_pk(site_id: str, email: str) -> str:
     if not normalised or len(normalised) > 320:
         raise ValueError("unsafe email key part")
     return f"{site_prefix(site_id)}#E#{encoded(normalised)}"
+
+
+def mail_cap_sk(kind: str, hour: int) -> str:
+    """The count of authentication emails of `kind` sent to an address in the clock hour starting at `hour`."""
+    return f"{MAIL_CAP_PREFIX}{_kind(kind)}#{int(hour)}"
 
 
 def mail_log_sk(sent_at_iso: str, kind: str, unique: str) -> str:
@@ -142,6 +149,11 @@ def email_token_pk(site_id: str, token_hash: str) -> str:
 # --- failure counters (brute-force limits) -------------------------------------------------------------------
 def attempts_sk(kind: str) -> str:
     return f"RL#{_kind(kind)}"
+
+
+def ticket_name(ticket: str) -> str:
+    """An in-flight attempt's ticket as a map key of its counter (an id: hex)."""
+    return _id(ticket)
 
 
 def address_pk(site_id: str, address: str) -> str:

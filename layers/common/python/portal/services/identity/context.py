@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Literal
 from urllib.parse import quote
 
 from portal.domain.errors import NotFound
@@ -23,6 +24,12 @@ from portal.services.identity.sessions import SessionService
 from portal.services.identity.throttle import Throttle
 
 TOKEN_LIFETIME: dict[TokenPurpose, timedelta] = {"registration": timedelta(hours=24), "reset": timedelta(minutes=30)}
+# Authentication emails that an unauthenticated route may send to one address, per kind and clock hour: enough
+# for a person who lost an email, too few to flood a mailbox (or the SES reputation) from the sign-in pages.
+EMAILS_PER_HOUR = 3
+HOUR_S = 3600
+# The web front end's pages that emails link to (`{web_base_url}/sites/{site}/<page>`).
+WebPage = Literal["verify-email", "reset-password", "sign-in", "forgot-password"]
 
 
 @dataclass(frozen=True)
@@ -76,15 +83,32 @@ class IdentityContext:
         site, settings = self.site(site_id)
         return EmailBranding.of(site, settings.login_branding)
 
-    def link(self, site_id: str, path: str, token: str | None = None) -> str:
-        url = f"{self.web_base_url.rstrip('/')}/sites/{site_id}/{path.lstrip('/')}"
+    def link(self, site_id: str, page: WebPage, token: str | None = None) -> str:
+        url = f"{self.web_base_url.rstrip('/')}/sites/{site_id}/{page}"
         return f"{url}?token={quote(token, safe='')}" if token else url
 
-    def issue_email_token(self, site_id: str, user_id: str, purpose: TokenPurpose) -> str:
+    def issue_email_token(self, site_id: str, user_id: str, purpose: TokenPurpose) -> str | None:
+        """A new link's token; the user's earlier links of this purpose are void from now on. None when the
+        user no longer exists."""
+        numbered = self.store.next_link_serial(site_id, user_id, purpose)
+        if numbered is None:
+            return None
+        serial, password_version = numbered
         raw = tokens.new_email_token()
         expires = self.epoch_now() + int(TOKEN_LIFETIME[purpose].total_seconds())
-        self.store.put_email_token(EmailToken(site_id, tokens.sha256_hex(raw), purpose, user_id, expires))
+        token = EmailToken(site_id, tokens.sha256_hex(raw), purpose, user_id, expires, False, serial, password_version)
+        self.store.put_email_token(token)
         return raw
+
+    def may_email(self, site_id: str, email: str, kind: str) -> bool:
+        """Counts one email of `kind` to `email` for this clock hour; False (send nothing, answer the same)
+        once EMAILS_PER_HOUR were counted. Checked before a token is issued, so a capped request cannot void
+        the link of an email that was sent."""
+        now = self.epoch_now()
+        if self.store.count_email(site_id, email, kind, now - now % HOUR_S, EMAILS_PER_HOUR):
+            return True
+        logger.info("email not sent: hourly cap", extra={"site_id": site_id, "kind": kind})
+        return False
 
     def deliver(self, site_id: str, message: EmailContent) -> None:
         """Sends an email and records that it did (or did not) for diagnostics. A failed send is logged, never

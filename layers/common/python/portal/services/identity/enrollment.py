@@ -39,18 +39,17 @@ class EnrollmentService:
         with self._ctx.pacer.paced():
             self._ctx.site(site_id)
             email = request.email.strip().casefold()
-            key = AttemptKey(site_id, "enroll", "email", email)
-            self._ctx.throttle.charge(key)
-            verdict, account_id = self.eligibility(site_id, request)
-            if not verdict.ok or account_id is None:
-                failed = tuple(check.rule for check in verdict.failed)
-                self._record(site_id, email, "not_eligible", failed)
-                logger.info("enrollment not eligible", extra={"site_id": site_id, "failed_rules": list(failed)})
-                raise ValidationFailed(
-                    "These details do not match our records. Check them against a recent invoice.",
-                    code="details_not_matched",
-                )
-            self._ctx.throttle.clear(key)
+            with self._ctx.throttle.attempt(AttemptKey(site_id, "enroll", "email", email)) as attempt:
+                verdict, account_id = self.eligibility(site_id, request)
+                if not verdict.ok or account_id is None:
+                    failed = tuple(check.rule for check in verdict.failed)
+                    self._record(site_id, email, "not_eligible", failed)
+                    logger.info("enrollment not eligible", extra={"site_id": site_id, "failed_rules": list(failed)})
+                    raise ValidationFailed(
+                        "These details do not match our records. Check them against a recent invoice.",
+                        code="details_not_matched",
+                    )
+                attempt.succeeded()
             existing = self._users.find_by_email(site_id, email)
             if existing is None:
                 try:
@@ -60,7 +59,7 @@ class EnrollmentService:
                 except EmailTaken:  # registered a moment ago by a concurrent request
                     existing = self._users.find_by_email(site_id, email)
                 else:
-                    self._send_registration(site_id, UserRecord(user, (account_id,)))
+                    self._send_registration(site_id, UserRecord(user, (account_id,)), capped=True)
                     self._record(site_id, email, "user_created")
             if existing is not None:
                 self._notify_existing(site_id, existing)
@@ -98,24 +97,31 @@ class EnrollmentService:
             raise NotFound("There is no such user on this site.", code="user_not_found")
         if record.user.status != UserStatus.PENDING:
             raise Conflict("Only Pending users can be sent the registration email again.", code="user_not_pending")
-        self._send_registration(site_id, record)
+        self._send_registration(site_id, record, capped=False)
 
-    def _send_registration(self, site_id: str, record: UserRecord) -> None:
+    def _send_registration(self, site_id: str, record: UserRecord, *, capped: bool) -> None:
+        """A fresh registration link (earlier ones are void). `capped`: asked for by an unauthenticated
+        route, so subject to the hourly cap of emails per address."""
         user = record.user
+        if capped and not self._ctx.may_email(site_id, user.email, "registration"):
+            return
         token = self._ctx.issue_email_token(site_id, user.user_id, "registration")
-        link = self._ctx.link(site_id, "enrollment/verify", token)
+        if token is None:
+            return
+        link = self._ctx.link(site_id, "verify-email", token)
         self._ctx.deliver(site_id, registration_email(user.email, self._ctx.branding(site_id), user.first_name, link))
 
     def _notify_existing(self, site_id: str, record: UserRecord) -> None:
         if record.user.status == UserStatus.PENDING:
             # Registered before but never confirmed: a fresh link is what helps them.
-            self._send_registration(site_id, record)
+            self._send_registration(site_id, record, capped=True)
             self._record(site_id, record.user.email, "registration_resent")
             return
-        login, forgot = self._ctx.link(site_id, "auth/login"), self._ctx.link(site_id, "auth/password/forgot")
-        self._ctx.deliver(
-            site_id, already_registered_email(record.user.email, self._ctx.branding(site_id), login, forgot)
-        )
+        if self._ctx.may_email(site_id, record.user.email, "already_registered"):
+            login, forgot = self._ctx.link(site_id, "sign-in"), self._ctx.link(site_id, "forgot-password")
+            self._ctx.deliver(
+                site_id, already_registered_email(record.user.email, self._ctx.branding(site_id), login, forgot)
+            )
         self._record(site_id, record.user.email, "already_registered")
 
     def _record(self, site_id: str, email: str, outcome: EnrollmentOutcome, failed: tuple[str, ...] = ()) -> None:

@@ -28,6 +28,14 @@ class User:
     status: UserStatus
     created_at: str
     password_hash: str | None = None
+    # Raised by every password change: an emailed link carries the version it was sent under.
+    password_version: int = 0
+    # How many links of each purpose were sent: only the newest one of a purpose is redeemable.
+    registration_serial: int = 0
+    reset_serial: int = 0
+
+    def link_serial(self, purpose: TokenPurpose) -> int:
+        return self.registration_serial if purpose == "registration" else self.reset_serial
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,12 @@ class EmailToken:
     user_id: str
     expires: int
     used: bool = False
+    serial: int = 0  # the user's link serial of this purpose when the link was sent
+    password_version: int = 0  # the user's password version when the link was sent
+
+    def current_for(self, user: User) -> bool:
+        """Still the newest link of its purpose, and no password was set since it was sent."""
+        return self.serial == user.link_serial(self.purpose) and self.password_version == user.password_version
 
 
 AttemptSubject = Literal["email", "user", "address"]

@@ -50,17 +50,18 @@ class ProfileService:
         )
 
     def change_password(self, principal: SignedIn, current_password: str, new_password: str) -> None:
-        """Needs the current password; every other session of the user ends."""
+        """Needs the current password; every other session of the user ends, and every emailed link (the
+        store raises the password version)."""
         key = AttemptKey(principal.site_id, "password", "user", principal.user_id)
-        self._ctx.throttle.charge(key)
-        record = self._record(principal)
-        if not self._ctx.passwords.verify(record.user.password_hash, current_password).ok:
-            raise ValidationFailed(
-                "The current password is not correct.",
-                code="current_password_incorrect",
-                fields=[{"field": "current_password", "issue": "is not correct"}],
-            )
-        self._ctx.throttle.clear(key)
+        with self._ctx.throttle.attempt(key) as attempt:
+            record = self._record(principal)
+            if not self._ctx.passwords.verify(record.user.password_hash, current_password).ok:
+                raise ValidationFailed(
+                    "The current password is not correct.",
+                    code="current_password_incorrect",
+                    fields=[{"field": "current_password", "issue": "is not correct"}],
+                )
+            attempt.succeeded()
         self._ctx.passwords.check_new(new_password, email=record.user.email, field="new_password")
         new_hash = self._ctx.passwords.hash(new_password)
         self._ctx.store.set_password(

@@ -26,27 +26,29 @@ def redeem(
     *,
     require: UserStatus,
 ) -> UserRecord:
-    """Checks an emailed link, then sets the password it was sent for (activating a Pending user)."""
-    key = AttemptKey(site_id, "token", "address", source or "unknown")
-    ctx.throttle.charge(key)
-    token_hash = tokens.sha256_hex(raw_token)
-    token = ctx.store.get_email_token(site_id, token_hash) if tokens.email_token_well_formed(raw_token) else None
-    now = ctx.epoch_now()
-    if token is None or token.purpose != purpose or token.used or token.expires <= now:
-        raise InvalidToken()
-    ctx.throttle.clear(key)
+    """Checks an emailed link, then sets the password it was sent for (activating a Pending user).
+
+    A link is good while it is unused, unexpired, the newest of its purpose for the user, and no password was
+    set since it was sent. Those are checked here to answer early, and again, atomically, by the transaction
+    that uses the link up and sets the password: a link redeemed, replaced or outdated by a password change a
+    moment ago cannot win a race.
+    """
+    with ctx.throttle.attempt(AttemptKey(site_id, "token", "address", source or "unknown")) as attempt:
+        well_formed = tokens.email_token_well_formed(raw_token)
+        token = ctx.store.get_email_token(site_id, tokens.sha256_hex(raw_token)) if well_formed else None
+        now = ctx.epoch_now()
+        if token is None or token.purpose != purpose or token.used or token.expires <= now:
+            raise InvalidToken()
+        attempt.succeeded()
     record = ctx.store.get_user(site_id, token.user_id)
-    if record is None or record.user.status != require:
+    if record is None or record.user.status != require or not token.current_for(record.user):
         raise InvalidToken()
     # The password is checked before the link is used up, so a rejected password can simply be retried.
     ctx.passwords.check_new(password, email=record.user.email)
-    if not ctx.store.consume_email_token(site_id, token_hash, now):
-        raise InvalidToken()
     password_hash = ctx.passwords.hash(password)
     activate = require == UserStatus.PENDING
-    if not ctx.store.set_password(
-        site_id, record.user.user_id, password_hash, require=require, activate=activate, at=iso(ctx.now())
-    ):
+    at = iso(ctx.now())
+    if not ctx.store.redeem_email_token(token, now, password_hash, require=require, activate=activate, at=at):
         raise InvalidToken()
     return record
 
@@ -56,24 +58,35 @@ class RecoveryService:
         self._ctx = ctx
 
     def forgot(self, site_id: str, email: str) -> None:
+        """Always the same answer (202): over the limit, or capped, it quietly sends nothing."""
         with self._ctx.pacer.paced():
             self._ctx.site(site_id)
             normalised = email.strip().casefold()
-            self._ctx.throttle.charge(AttemptKey(site_id, "forgot", "email", normalised))
+            key = AttemptKey(site_id, "forgot", "email", normalised)
+            ticket = self._ctx.throttle.try_charge(key)
+            if isinstance(ticket, int):  # over the limit: API.md promises 202 all the same
+                logger.info("forgot password over the limit", extra={"site_id": site_id})
+                return
+            self._ctx.throttle.fail(key, ticket)  # every request counts, the ones that send a link too
             user_id = self._ctx.store.user_id_for_email(site_id, normalised)
             record = self._ctx.store.get_user(site_id, user_id) if user_id else None
             if record is None or record.user.status == UserStatus.INACTIVE:
                 return
             user = record.user
-            brand = self._ctx.branding(site_id)
-            if user.status == UserStatus.PENDING:
-                token = self._ctx.issue_email_token(site_id, user.user_id, "registration")
-                link = self._ctx.link(site_id, "enrollment/verify", token)
-                self._ctx.deliver(site_id, registration_email(user.email, brand, user.first_name, link))
+            purpose: TokenPurpose = "registration" if user.status == UserStatus.PENDING else "reset"
+            kind = "registration" if purpose == "registration" else "password_reset"
+            if not self._ctx.may_email(site_id, user.email, kind):
                 return
-            token = self._ctx.issue_email_token(site_id, user.user_id, "reset")
-            link = self._ctx.link(site_id, "auth/password/reset", token)
-            self._ctx.deliver(site_id, password_reset_email(user.email, brand, link))
+            token = self._ctx.issue_email_token(site_id, user.user_id, purpose)
+            if token is None:
+                return
+            brand = self._ctx.branding(site_id)
+            if purpose == "registration":
+                link = self._ctx.link(site_id, "verify-email", token)
+                self._ctx.deliver(site_id, registration_email(user.email, brand, user.first_name, link))
+            else:
+                link = self._ctx.link(site_id, "reset-password", token)
+                self._ctx.deliver(site_id, password_reset_email(user.email, brand, link))
 
     def send_reset_link(self, site_id: str, user_id: str) -> None:
         """The admin API's Reset Password: Active users only (409 otherwise)."""
@@ -83,7 +96,9 @@ class RecoveryService:
         if record.user.status != UserStatus.ACTIVE:
             raise Conflict("Only Active users can be sent a password reset.", code="user_not_active")
         token = self._ctx.issue_email_token(site_id, user_id, "reset")
-        link = self._ctx.link(site_id, "auth/password/reset", token)
+        if token is None:
+            raise NotFound("There is no such user on this site.", code="user_not_found")
+        link = self._ctx.link(site_id, "reset-password", token)
         self._ctx.deliver(site_id, password_reset_email(record.user.email, self._ctx.branding(site_id), link))
 
     def reset(self, site_id: str, token: str, password: str, source: str) -> None:

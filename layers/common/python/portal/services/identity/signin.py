@@ -35,6 +35,8 @@ CODE_LIFETIME = timedelta(minutes=5)
 CHALLENGE_LIFETIME = timedelta(minutes=30)
 MAX_CODE_ATTEMPTS = 5
 MAX_CODE_SENDS = 6  # the first code and 5 resends
+# What an unknown email looks up instead of a user: well-formed, never issued (ids are 128 random bits).
+NO_USER_ID = "0" * 32
 
 
 class SignInService:
@@ -43,22 +45,24 @@ class SignInService:
 
     def login(self, site_id: str, email: str, password: str) -> LoginResult:
         site, settings = self._ctx.site(site_id)
-        key = AttemptKey(site_id, "login", "email", email.strip().casefold())
-        self._ctx.throttle.charge(key)
-        user_id = self._ctx.store.user_id_for_email(site_id, email)
-        record = self._ctx.store.get_user(site_id, user_id) if user_id else None
-        stored_hash = record.user.password_hash if record else None
-        verification = self._ctx.passwords.verify(stored_hash, password)
-        if record is None or not verification.ok or record.user.status != UserStatus.ACTIVE:
-            raise InvalidCredentials()
-        self._ctx.throttle.clear(key)
+        normalised = email.strip().casefold()
+        with self._ctx.throttle.attempt(AttemptKey(site_id, "login", "email", normalised)) as attempt:
+            # An unknown email reads a user partition too (one that cannot exist) and verifies against the
+            # dummy hash: a failed login makes the same AWS calls, in the same order, and the same argon2
+            # work whether or not the email has an account.
+            user_id = self._ctx.store.user_id_for_email(site_id, normalised) or NO_USER_ID
+            record = self._ctx.store.get_user(site_id, user_id)
+            stored_hash = record.user.password_hash if record else None
+            verification = self._ctx.passwords.verify(stored_hash, password)
+            if record is None or not verification.ok or record.user.status != UserStatus.ACTIVE:
+                raise InvalidCredentials()
+            attempt.succeeded()
         user = record.user
-        if verification.needs_rehash:
+        if verification.needs_rehash and user.password_hash is not None:
             new_hash = self._ctx.passwords.hash(password)
-            self._ctx.store.set_password(
-                site_id, user.user_id, new_hash, require=UserStatus.ACTIVE, activate=False, at=iso(self._ctx.now())
-            )
-            logger.info("password rehashed", extra={"site_id": site_id, "user_id": user.user_id})
+            at = iso(self._ctx.now())
+            if self._ctx.store.rehash_password(site_id, user.user_id, user.password_hash, new_hash, at):
+                logger.info("password rehashed", extra={"site_id": site_id, "user_id": user.user_id})
         if record.totp is not None:
             return self._challenge(record, "totp")
         if site.mfa_required(settings):
@@ -97,23 +101,22 @@ class SignInService:
 
     def verify_mfa(self, site_id: str, challenge_id: str, code: str) -> IssuedSession:
         challenge = self._live_challenge(site_id, challenge_id)
-        key = AttemptKey(site_id, "mfa", "user", challenge.user_id)
-        self._ctx.throttle.charge(key)
-        if challenge.method == "email":
-            ok = (
-                challenge.code_expires > self._ctx.epoch_now()
-                and tokens.code_matches(challenge_id, code, challenge.code_hash)
-                and self._still_active(site_id, challenge.user_id)
-            )
-        else:
-            ok = self._totp_step_accepted(site_id, challenge.user_id, code)
-        code_hash = challenge.code_hash if challenge.method == "email" else None
-        if not ok or not self._ctx.store.consume_challenge(
-            site_id, challenge_id, code_hash=code_hash, max_attempts=MAX_CODE_ATTEMPTS
-        ):
-            self._ctx.store.count_challenge_failure(site_id, challenge_id)
-            raise InvalidCode()
-        self._ctx.throttle.clear(key)
+        with self._ctx.throttle.attempt(AttemptKey(site_id, "mfa", "user", challenge.user_id)) as attempt:
+            if challenge.method == "email":
+                ok = (
+                    challenge.code_expires > self._ctx.epoch_now()
+                    and tokens.code_matches(challenge_id, code, challenge.code_hash)
+                    and self._still_active(site_id, challenge.user_id)
+                )
+            else:
+                ok = self._totp_step_accepted(site_id, challenge.user_id, code)
+            code_hash = challenge.code_hash if challenge.method == "email" else None
+            if not ok or not self._ctx.store.consume_challenge(
+                site_id, challenge_id, code_hash=code_hash, max_attempts=MAX_CODE_ATTEMPTS
+            ):
+                self._ctx.store.count_challenge_failure(site_id, challenge_id)
+                raise InvalidCode()
+            attempt.succeeded()
         return self._ctx.sessions.issue(site_id, challenge.user_id)
 
     def _still_active(self, site_id: str, user_id: str) -> bool:

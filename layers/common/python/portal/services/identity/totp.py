@@ -67,20 +67,20 @@ class TotpService:
     def confirm(self, principal: SignedIn, code: str) -> None:
         """Activates the pending app with one of its codes; other sessions end (an MFA change)."""
         key = AttemptKey(principal.site_id, "mfa", "user", principal.user_id)
-        self._ctx.throttle.charge(key)
-        record = self._ctx.store.get_user(principal.site_id, principal.user_id)
-        pending = record.pending_totp if record else None
-        if pending is None or (pending.expires or 0) <= self._ctx.epoch_now():
-            raise Conflict("Start setting up an authenticator app first.", code="no_pending_authenticator")
-        secret = decrypt_seed(self._ctx, principal.site_id, principal.user_id, pending)
-        step = matching_step(secret, code, self._ctx.now())
-        if step is None:
-            raise ValidationFailed(
-                "The code does not match; check the app's clock and try the newest code.",
-                code="invalid_code",
-                fields=[{"field": "code", "issue": "does not match the authenticator app"}],
-            )
-        self._ctx.throttle.clear(key)
+        with self._ctx.throttle.attempt(key) as attempt:
+            record = self._ctx.store.get_user(principal.site_id, principal.user_id)
+            pending = record.pending_totp if record else None
+            if pending is None or (pending.expires or 0) <= self._ctx.epoch_now():
+                raise Conflict("Start setting up an authenticator app first.", code="no_pending_authenticator")
+            secret = decrypt_seed(self._ctx, principal.site_id, principal.user_id, pending)
+            step = matching_step(secret, code, self._ctx.now())
+            if step is None:
+                raise ValidationFailed(
+                    "The code does not match; check the app's clock and try the newest code.",
+                    code="invalid_code",
+                    fields=[{"field": "code", "issue": "does not match the authenticator app"}],
+                )
+            attempt.succeeded()
         self._ctx.store.activate_totp(
             principal.site_id, principal.user_id, pending.ciphertext, step, iso(self._ctx.now())
         )
