@@ -27,7 +27,7 @@ from waitress.server import create_server
 from waitress.task import ErrorTask
 
 from local.events import LambdaContextStub, api_event, authorizer_event
-from local.runtime import ROOT
+from local.runtime import ROOT, LocalError
 from portal.api.routes import Api, Route, routes_for
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -270,19 +270,22 @@ def serve_wsgi(app: WsgiApp, port: int, *, channel_timeout: int = 15, threads: i
     channel_timeout (checked every cleanup_interval) closes a connection that stops sending, e.g. one that
     announced a longer Content-Length than it sends, so it cannot hold a worker forever.
     """
-    server = create_server(
-        app,
-        host="127.0.0.1",
-        port=port,
-        threads=threads,
-        backlog=1024,
-        connection_limit=1000,
-        channel_timeout=channel_timeout,
-        cleanup_interval=max(1, min(5, channel_timeout)),
-        max_request_body_size=MAX_BODY + 1,  # waitress refuses at >= its limit; API Gateway accepts 10 MB
-        ident="portal-local",
-        clear_untrusted_proxy_headers=True,
-    )
+    try:
+        server = create_server(
+            app,
+            host="127.0.0.1",
+            port=port,
+            threads=threads,
+            backlog=1024,
+            connection_limit=1000,
+            channel_timeout=channel_timeout,
+            cleanup_interval=max(1, min(5, channel_timeout)),
+            max_request_body_size=MAX_BODY + 1,  # waitress refuses at >= its limit; API Gateway accepts 10 MB
+            ident="portal-local",
+            clear_untrusted_proxy_headers=True,
+        )
+    except OSError as error:
+        raise LocalError(f"cannot listen on 127.0.0.1:{port} ({error.strerror}); choose another port") from None
     server.channel_class = _JsonErrorChannel
     return server
 

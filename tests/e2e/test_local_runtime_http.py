@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("dynamodb_local")]
 def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalServices, str, str]]:
     saved = dict(os.environ)
     paths = Paths(state=Path(tmp_path_factory.mktemp("state")))
-    ports = Ports(enduser=free_port(), admin=free_port(), dynamodb=free_port(), moto=free_port())
+    ports = Ports(enduser=free_port(), admin=free_port(), dynamodb=free_port(), moto=free_port(), web=free_port())
     try:
         with local_services(paths, ports, serving=True) as services:
             bootstrap.ensure_portal_config()
