@@ -167,7 +167,12 @@ class Gateway:
 # --- HTTP (waitress) ----------------------------------------------------------------------------------------
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
                "transfer-encoding", "upgrade", "content-length"}  # fmt: skip
-_WAITRESS_CODES = {400: "malformed_request", 413: "payload_too_large", 431: "headers_too_large", 501: "not_implemented"}
+_WAITRESS_ERRORS = {
+    400: ("malformed_request", "The request is not valid HTTP (its Content-Length, chunks or headers)."),
+    413: ("payload_too_large", "The request body is larger than 10 MB."),
+    431: ("headers_too_large", "The request headers are too large."),
+    501: ("not_implemented", "This Transfer-Encoding is not supported."),
+}
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -187,7 +192,8 @@ class _JsonErrorTask(ErrorTask):
     def execute(self) -> None:
         error = self.request.error
         code = int(error.code)
-        body = json.dumps({"error": {"code": _WAITRESS_CODES.get(code, "bad_request"), "message": error.reason}})
+        error_code, message = _WAITRESS_ERRORS.get(code, ("bad_request", str(error.reason)))
+        body = json.dumps({"error": {"code": error_code, "message": message}})
         payload = body.encode()
         self.status = status_line(code)
         self.response_headers.append(("Content-Type", "application/json"))
