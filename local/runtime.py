@@ -21,6 +21,24 @@ TABLE_PREFIX = "portal"
 REGION = "us-east-1"
 
 
+class LocalError(Exception):
+    """A problem `portal-local` explains in one line (what went wrong and what to do), exit code 2."""
+
+    exit_code = 2
+
+
+def require_free_port(port: int, setting: str) -> None:
+    """Fail clearly before a server starts on a taken port (moto's server would wait forever for its thread)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do: TIME_WAIT is no obstacle
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise LocalError(
+                f"port {port} is already in use ({error.strerror}); stop what uses it or set {setting}"
+            ) from None
+
+
 @dataclass(frozen=True)
 class Paths:
     state: Path = STATE_DIR
@@ -57,6 +75,8 @@ class Ports:
     admin: int = int(os.environ.get("PORTAL_ADMIN_PORT", "8001"))
     dynamodb: int = int(os.environ.get("PORTAL_DYNAMODB_PORT", "8002"))
     moto: int = int(os.environ.get("PORTAL_MOTO_PORT", "8003"))
+    # The pages the emails link to (local/web_links.py now; the web front end later, on the same port).
+    web: int = int(os.environ.get("PORTAL_WEB_PORT", "8080"))
 
 
 @dataclass(frozen=True)
@@ -68,6 +88,7 @@ class RuntimeState:
     moto_endpoint: str
     enduser_url: str
     admin_url: str
+    web_url: str = ""
     admin_pool_id: str = ""
     admin_client_id: str = ""
 
@@ -111,7 +132,8 @@ def handler_environment(paths: Paths, dynamodb_endpoint: str, moto_endpoint: str
         "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
         "ASPIRE_SQLITE_PATH": str(paths.aspire_db),
         "PORTAL_OUTBOX_DIR": str(paths.outbox),
-        "PORTAL_WEB_BASE_URL": os.environ.get("PORTAL_WEB_BASE_URL", f"http://127.0.0.1:{Ports().enduser}"),
+        # Email links open web pages, never an API route (a click is a GET; the API's routes are POST).
+        "PORTAL_WEB_BASE_URL": os.environ.get("PORTAL_WEB_BASE_URL", f"http://127.0.0.1:{Ports().web}"),
         "POWERTOOLS_SERVICE_NAME": "customer-portal",
         "POWERTOOLS_METRICS_NAMESPACE": "CustomerPortal",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),

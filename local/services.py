@@ -11,7 +11,16 @@ from dataclasses import dataclass
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from local import aws_local, dynamodb_local, kms_local
-from local.runtime import TABLE_PREFIX, Paths, Ports, RuntimeState, apply_environment, handler_environment
+from local.runtime import (
+    TABLE_PREFIX,
+    LocalError,
+    Paths,
+    Ports,
+    RuntimeState,
+    apply_environment,
+    handler_environment,
+    require_free_port,
+)
 
 
 @dataclass
@@ -39,13 +48,20 @@ def local_services(paths: Paths, ports: Ports | None = None, *, serving: bool = 
     running = RuntimeState.read(paths)
     if running is not None:
         if serving:
-            raise SystemExit(f"portal-local is already serving (pid {running.pid}) at {running.enduser_url}")
+            raise LocalError(
+                f"portal-local is already serving (pid {running.pid}) at {running.enduser_url}; "
+                "use it, or stop it first (Ctrl-C or kill)"
+            )
         pool = aws_local.AdminPool(running.admin_pool_id, running.admin_client_id)
         apply_environment(handler_environment(paths, running.dynamodb_endpoint, running.moto_endpoint))
         yield LocalServices(running.dynamodb_endpoint, running.moto_endpoint, pool, shared=True)
         return
     ports = ports or Ports()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the moto server's per-request access log
+    if serving:
+        for port, setting in ((ports.enduser, "PORTAL_PORT"), (ports.admin, "PORTAL_ADMIN_PORT"),
+                              (ports.web, "PORTAL_WEB_PORT"), (ports.moto, "PORTAL_MOTO_PORT")):  # fmt: skip
+            require_free_port(port, setting)
     dynamo = dynamodb_local.DynamoDBLocal(paths, ports.dynamodb if serving else free_port())
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=ports.moto if serving else free_port(), verbose=False)
     dynamo.start()

@@ -126,3 +126,12 @@ def test_public_routes_need_no_token_and_never_answer_401(world: World) -> None:
     for route in public:
         status, _ = http(route.method, path_of(route.path), None, {} if route.method == "POST" else None)
         assert status != 401 and status < 500, (route.path, status)
+
+
+def test_path_segments_are_percent_decoded_one_by_one_as_api_gateway_does(world: World) -> None:
+    # Given Alice's token and her contract C-1
+    token = token_of(world, "summit", ALICE)
+    # When she asks for it with an encoded hyphen, the contract id reaches the handler decoded
+    status, body = http("GET", "/sites/summit/contracts/C%2D1", token)
+    assert status == 200 and body["contract_id"] == "C-1"
+    assert http("GET", "/sites/summit/contracts/C%2d1/invoices", token)[0] == 200
