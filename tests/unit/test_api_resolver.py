@@ -195,7 +195,9 @@ def test_a_configuration_error_is_a_500_that_reveals_nothing() -> None:
     RAISED["config"] = ConfigurationError("site summit is configured twice", code="duplicate_site")
     status, body, headers = call("GET", "/raise/config")
     assert status == 500 and headers["Cache-Control"] == "no-store"
-    assert body == {"error": {"code": "internal_error", "message": "Something went wrong on our side; please try again."}}
+    assert body == {
+        "error": {"code": "internal_error", "message": "Something went wrong on our side; please try again."}
+    }
 
 
 def test_client_faults_keep_their_code_and_message() -> None:
