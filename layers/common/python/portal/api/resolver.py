@@ -60,11 +60,12 @@ INTERNAL_ERROR = ("internal_error", "Something went wrong on our side; please tr
 # 5,000-digit number is a quadratic int conversion) or the stack (JSON nested a thousand levels deep).
 MAX_JSON_DEPTH = 32
 MAX_NUMBER_LITERAL = 100
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 # What a body that is not text becomes before Powertools reads it: not JSON, so a route that takes a body
 # answers 400 `malformed_request` through the one JSON error path, and a route without a body ignores it.
 _UNDECODABLE = "\x00"
 UNMATCHED_ROUTE = "unmatched"  # the metric's route for paths no route serves (bounded, unlike raw paths)
+_UNMATCHED_KEY = "portal_unmatched"  # set in the resolver context by the 404 handler of unmatched paths
 
 
 def error_response(status: int, code: str, message: str, **extra: Any) -> Response:
@@ -164,11 +165,8 @@ def _normalised(event: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(headers, Mapping):
             kept = {k: v for k, v in headers.items() if str(k).lower() != "content-type"}
             if body:
-                kept["Content-Type"] = (
-                    [content_types.APPLICATION_JSON]
-                    if field == "multiValueHeaders"
-                    else (content_types.APPLICATION_JSON)
-                )
+                json_type = content_types.APPLICATION_JSON
+                kept["Content-Type"] = [json_type] if field == "multiValueHeaders" else json_type
             normalised[field] = kept
     return normalised
 
@@ -191,12 +189,9 @@ class PortalResolver(APIGatewayRestResolver):
             headers["Cache-Control"] = NO_STORE
         built = super()._build_response(response_builder)
         route = response_builder.route
-        matched = route is not None and not self.context.get(_UNMATCHED_KEY)
-        _record_outcome(route.path if matched and route is not None else UNMATCHED_ROUTE, int(built["statusCode"]))
+        unmatched = route is None or self.context.get(_UNMATCHED_KEY)
+        _record_outcome(UNMATCHED_ROUTE if unmatched or route is None else route.path, int(built["statusCode"]))
         return built
-
-
-_UNMATCHED_KEY = "portal_unmatched"
 
 
 def _record_outcome(route: str, status: int) -> None:
