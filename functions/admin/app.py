@@ -9,13 +9,14 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from portal.api.resolver import add_meta_routes, make_resolver
-from portal.observability import logger
+from portal.observability import logger, metrics
 
 router = Router()
 app = make_resolver(router)
 add_meta_routes(app, title="Customer Portal admin API")
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

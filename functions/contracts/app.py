@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from portal.api.auth import principal_for_site
 from portal.api.resolver import make_resolver
-from portal.observability import logger
+from portal.observability import logger, metrics
 from portal.services import contracts
 from portal.services.contracts import ContractListQuery, InvoiceQuery, PageQuery
 from portal.wiring import Wiring
@@ -57,6 +57,7 @@ def list_lines_of_credit(site: str, query: Annotated[PageQuery, Query()]) -> con
 app = make_resolver(router)
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -1,7 +1,8 @@
 """End-user API: site branding, sign-in, MFA, password reset, self-enrollment and the signed-in user.
 
 Transport only: each route validates its body, takes the principal from the authorizer's context on the
-authenticated routes, and makes one identity service call (portal/services/identity/).
+authenticated routes, and makes one identity service call (portal/services/identity/). Every answer is
+`Cache-Control: no-store` by the resolver's default: tokens, codes and profiles must not be cached.
 """
 
 from __future__ import annotations
@@ -17,14 +18,13 @@ from login import models as m
 from portal.api.auth import principal_for_site
 from portal.api.resolver import make_resolver
 from portal.domain.enrollment import EnrollmentRequest
-from portal.observability import logger
+from portal.observability import logger, metrics
 from portal.services.identity.models import IssuedSession, LoginResult
 from portal.services.sites import PublicSite, public_branding
 from portal.wiring import Wiring
 
 router = Router()
 wiring = Wiring.from_env()
-NO_STORE = "no-store"
 
 
 def _token_or_challenge(result: LoginResult) -> m.TokenResponse | m.MfaChallengeResponse:
@@ -43,12 +43,12 @@ def get_site(site: str) -> PublicSite:
     return public_branding(site, wiring.sites)
 
 
-@router.post("/sites/<site>/auth/login", cache_control=NO_STORE)
+@router.post("/sites/<site>/auth/login")
 def login(site: str, body: m.LoginRequest) -> m.TokenResponse | m.MfaChallengeResponse:
     return _token_or_challenge(wiring.identity.sign_in.login(site, body.email, body.password))
 
 
-@router.post("/sites/<site>/auth/mfa", cache_control=NO_STORE)
+@router.post("/sites/<site>/auth/mfa")
 def mfa(site: str, body: m.MfaRequest) -> m.TokenResponse | m.MfaChallengeResponse:
     return _token_or_challenge(wiring.identity.sign_in.verify_mfa(site, body.challenge_id, body.code))
 
@@ -90,7 +90,7 @@ def verify_enrollment(site: str, body: m.TokenPasswordRequest) -> Response[None]
     return Response(204)
 
 
-@router.get("/sites/<site>/me", cache_control=NO_STORE)
+@router.get("/sites/<site>/me")
 def me(site: str) -> m.MeResponse:
     profile = wiring.identity.profile.me(principal_for_site(router.current_event, site))
     return m.MeResponse.model_validate(profile, from_attributes=True)
@@ -103,7 +103,7 @@ def change_password(site: str, body: m.ChangePasswordRequest) -> Response[None]:
     return Response(204)
 
 
-@router.post("/sites/<site>/me/totp", cache_control=NO_STORE)
+@router.post("/sites/<site>/me/totp")
 def start_totp(site: str) -> m.TotpSetupResponse:
     setup = wiring.identity.totp.start(principal_for_site(router.current_event, site))
     return m.TotpSetupResponse(secret=setup.secret, otpauth_uri=setup.otpauth_uri, qr_svg=setup.qr_svg)
@@ -124,6 +124,7 @@ def remove_totp(site: str) -> Response[None]:
 app = make_resolver(router)
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -1,23 +1,17 @@
 """Request and response bodies of the sign-in routes (validated by the resolver: 400 malformed, 422 invalid).
 
-Secrets are bounded in length only; the password rules themselves live in the identity service, so they
-apply the same way wherever a password is set.
+Every text field is a `portal.api.fields` type: bounded and free of control characters (a 422, passwords
+included). Secrets are otherwise bounded in length only; the password rules live in the identity service, so
+they apply the same way wherever a password is set.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict
 
-Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-]
-Secret = Annotated[str, Field(min_length=1, max_length=1024)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
-Token = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+from portal.api.fields import Code, Email, Id, Name, PostalCode, Secret, Token
 
 
 class Body(BaseModel):
@@ -51,7 +45,7 @@ class EnrollmentBody(Body):
     first_name: Name
     last_name: Name
     email: Email
-    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    postal_code: PostalCode
     contract_id: Id
 
 

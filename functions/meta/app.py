@@ -14,12 +14,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from contracts.app import router as contracts_router
 from login.app import router as login_router
 from portal.api.resolver import add_meta_routes, make_resolver
-from portal.observability import logger
+from portal.observability import logger, metrics
 
 app = make_resolver(login_router, contracts_router)
 add_meta_routes(app, title="Customer Portal end-user API")
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

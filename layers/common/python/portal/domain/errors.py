@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 __all__ = [
+    "BadRequest",
     "ConfigurationError",
     "Conflict",
     "DomainError",
@@ -36,6 +37,12 @@ class DomainError(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
+
+
+class BadRequest(DomainError):
+    """The client sent something this API cannot use (a bad link token, a foreign page token, ...)."""
+
+    default_code = "bad_request"
 
 
 class NotFound(DomainError):
@@ -89,6 +96,6 @@ class RateLimited(DomainError):
 
 
 class ConfigurationError(DomainError):
-    """The portal's configuration (sites, labels, settings) is inconsistent."""
+    """The portal's configuration (sites, labels, settings) is inconsistent: our fault, never the caller's."""
 
     default_code = "configuration_error"

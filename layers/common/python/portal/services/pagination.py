@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from portal.domain.errors import DomainError
+from portal.domain.errors import BadRequest
 
 __all__ = [
     "MAX_TOKEN_LENGTH",
@@ -39,7 +39,7 @@ _DOMAIN = b"customer-portal/page-token/v1"
 T = TypeVar("T")
 
 
-class InvalidPageToken(DomainError):
+class InvalidPageToken(BadRequest):
     """A `next_token` this API did not issue for this list and session (answered with 400)."""
 
     default_code = "invalid_next_token"

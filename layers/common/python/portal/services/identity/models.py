@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal, Protocol
 
-from portal.domain.errors import Conflict, DomainError, Unauthorized
+from portal.domain.errors import BadRequest, Conflict, Unauthorized
 
 
 class UserStatus(StrEnum):
@@ -219,8 +219,8 @@ class InvalidCode(Unauthorized):
         super().__init__("The code is wrong, used or expired; sign in again if it keeps failing.", code="invalid_code")
 
 
-class InvalidToken(DomainError):
-    """A bad, used or expired emailed link (400 by the resolver's default)."""
+class InvalidToken(BadRequest):
+    """A bad, used or expired emailed link (400)."""
 
     default_code = "invalid_token"
 
