@@ -19,4 +19,23 @@ def test_unsafe_ids_are_rejected(bad: str) -> None:
 
 
 def test_one_item_holds_a_whole_amortization_schedule() -> None:
-    assert keys.AMORTIZATION_SK == "AMORTIZATION"
+    import json
+
+    from portal.services.sync_items import ContractState, contract_items
+
+    # Given a contract whose schedule has three payments, read out of order
+    def payment(number: int) -> dict[str, str]:
+        return {"PaymentNumber": str(number), "DueDate": f"2026-0{number}-01", "PaymentAmount": "100.00",
+                "Principal": "90.00", "Interest": "10.00", "EndingBalance": f"{300 - 90 * number}.00"}  # fmt: skip
+
+    contract = {"ContractId": "CN-0001", "PrivateLabel": None, "IsBooked": True, "IsTerminated": False}
+    state = ContractState(contract=contract, roles=(), amortization=(payment(3), payment(1), payment(2)))
+
+    # When the sync turns it into items
+    items = [i for i in contract_items("summit", state, {"daily"}) if i.attributes["type"] == "amortization_schedule"]
+
+    # Then one item under the contract's key holds every payment, in payment order
+    assert len(items) == 1
+    assert items[0].pk == keys.contract_pk("summit", "CN-0001")
+    assert items[0].sk == keys.AMORTIZATION_SK
+    assert [row["payment_number"] for row in json.loads(items[0].attributes["rows_json"])] == [1, 2, 3]

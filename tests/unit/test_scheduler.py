@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import itertools
+from datetime import UTC, datetime, timedelta
 
 from local.scheduler import Scheduler, next_run
 from portal.api.routes import SCHEDULES, Schedule
@@ -12,8 +13,22 @@ INCREMENTAL = next(s for s in SCHEDULES if s.name == "sync-incremental")
 
 
 def test_schedules_are_the_product_rules() -> None:
-    assert INCREMENTAL.expression == "rate(15 minutes)"
-    assert (DAILY.expression, DAILY.timezone) == ("cron(0 4 * * ? *)", "America/Chicago")
+    # Given a whole winter day in Chicago (CST, UTC-6), from midnight local
+    start = datetime(2026, 1, 15, 6, 0, tzinfo=UTC)
+
+    # When the runs of each schedule during that day are listed
+    def runs(schedule: Schedule) -> list[datetime]:
+        found, at = [], next_run(schedule, start - timedelta(seconds=1))
+        while at < start + timedelta(days=1):
+            found.append(at)
+            at = next_run(schedule, at)
+        return found
+
+    # Then the incremental sync runs every 15 minutes (96 times) and the daily one once, at 04:00 Central
+    incremental = runs(INCREMENTAL)
+    assert len(incremental) == 96
+    assert {b - a for a, b in itertools.pairwise(incremental)} == {timedelta(minutes=15)}
+    assert runs(DAILY) == [datetime(2026, 1, 15, 10, 0, tzinfo=UTC)]
 
 
 def test_daily_sync_stays_at_four_am_central_through_daylight_saving() -> None:
@@ -43,18 +58,30 @@ def test_incremental_every_fifteen_minutes() -> None:
 
 
 def test_scheduler_fires_a_due_schedule_once_and_moves_it_forward() -> None:
-    # Given a clock we move by hand
-    now = [datetime(2026, 11, 21, 9, 0, tzinfo=UTC)]
+    # Given a scheduler on a clock we move by hand, whose loop makes exactly two passes without really waiting
+    times = iter([datetime(2026, 11, 21, 9, 0, tzinfo=UTC)] + [datetime(2026, 11, 21, 9, 16, tzinfo=UTC)] * 2)
+    passes: list[datetime] = []
     fired: list[str] = []
-    scheduler = Scheduler(lambda s: fired.append(s.name), (INCREMENTAL,), clock=lambda: now[0])
-    # When the clock passes the due time and the loop body runs twice
-    now[0] = datetime(2026, 11, 21, 9, 16, tzinfo=UTC)
-    scheduler._stop.set()  # run the loop body without the thread
-    for schedule in scheduler.schedules:
-        if now[0] >= scheduler.due[schedule.name]:
-            scheduler.due[schedule.name] = next_run(schedule, now[0])
-            scheduler.fire(schedule)
-    # Then it fired once and the next run is 15 minutes later
+
+    def clock() -> datetime:
+        passes.append(next(times))
+        return passes[-1]
+
+    class TwoPasses:  # stands in for the stop event: the loop's one-second wait is real time
+        def is_set(self) -> bool:
+            return len(passes) >= 3  # the constructor's read, then two loop passes
+
+        def wait(self, _timeout: float) -> bool:
+            return self.is_set()
+
+    scheduler = Scheduler(lambda s: fired.append(s.name), (INCREMENTAL,), clock=clock)
+    scheduler._stop = TwoPasses()  # type: ignore[assignment]
+
+    # When the clock has passed the due time and the real loop makes two passes (in this thread)
+    scheduler._loop()
+
+    # Then it fired once (not on both passes) and the next run is 15 minutes after the firing
+    assert len(passes) == 3
     assert fired == ["sync-incremental"]
     assert scheduler.due["sync-incremental"] == datetime(2026, 11, 21, 9, 31, tzinfo=UTC)
 

@@ -1,4 +1,8 @@
-"""The demo dataset: fast, deterministic, covering every state the portal has rules for."""
+"""The demo dataset: deterministic, streamed in bounded batches, covering every state the portal has rules for.
+
+How fast the seed is belongs to `make bench` (bench/sync_bench.py prints it), not to a test: timings on a
+shared machine fail for reasons that are not the code's.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 
 import pytest
 
+import local.aspire.seed as seed_module
 from local.aspire.seed import ANCHOR_DATE, ASPIRE_VERSION, SeedResult, content_hash, seed
 from portal.adapters.aspire.sqlite import SqliteAspireSource
 from portal.domain.bank import routing_number_valid
@@ -35,16 +40,16 @@ def counts(db: sqlite3.Connection, query: str) -> dict[Any, int]:
     return {row[0]: row[1] for row in db.execute(query)}
 
 
-# ---- size, speed, determinism ---------------------------------------------------------------------------------
+# ---- size, determinism, batches ------------------------------------------------------------------------------
 
 
-def test_default_dataset_is_big_enough_and_fast(seeded: SeedResult, db: sqlite3.Connection) -> None:
+def test_default_dataset_is_big_enough_and_reports_what_it_wrote(seeded: SeedResult, db: sqlite3.Connection) -> None:
     # Given the default seed
-    # Then it holds 240+ accounts and 650+ contracts, made in well under 5 seconds
+    # Then it holds 240+ accounts and 650+ contracts, and its result counts exactly the rows of every table
     assert scalar(db, "SELECT COUNT(*) FROM Account") >= 240
     assert scalar(db, "SELECT COUNT(*) FROM Contract") >= 650
-    assert seeded.elapsed_s < 5
-    assert seeded.rows["Contract"] == scalar(db, "SELECT COUNT(*) FROM Contract")
+    assert seeded.rows == {table: scalar(db, f'SELECT COUNT(*) FROM "{table}"') for table in seeded.rows}
+    assert seeded.contracts == seeded.rows["Contract"] and seeded.accounts == seeded.rows["Account"]
     assert scalar(db, "SELECT VersionNumber FROM AspireVersion") == ASPIRE_VERSION
 
 
@@ -185,10 +190,8 @@ def test_lines_of_credit_assets_and_bank_accounts(db: sqlite3.Connection) -> Non
 
 
 def test_every_seeded_routing_number_passes_the_aba_checksum(db: sqlite3.Connection) -> None:
-
     routings = [row[0] for row in db.execute("SELECT RoutingNumber FROM BankAccount")]
     assert len(routings) >= 200
-    assert all(routing_number_valid(r) for r in routings)
     assert all(routing_number_valid(r) for r in routings)
 
 
@@ -228,12 +231,29 @@ def test_dates_are_relative_to_the_anchor_not_today(db: sqlite3.Connection) -> N
 # ---- scale -------------------------------------------------------------------------------------------------------
 
 
-def test_a_moderate_scale_seed_works(tmp_path: Path) -> None:
-    # Given a 5,000-contract seed
+def test_a_moderate_scale_seed_streams_in_bounded_batches_whatever_their_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given every table batch the seed writes is recorded
+    batches: list[tuple[str, int]] = []
+    real_insert = seed_module._insert
+
+    def recording_insert(conn: sqlite3.Connection, table: str, rows: Any, counts: dict[str, int]) -> None:
+        rows = list(rows)
+        batches.append((table, len(rows)))
+        real_insert(conn, table, rows, counts)
+
+    monkeypatch.setattr(seed_module, "_insert", recording_insert)
+
+    # When 5,000 contracts are seeded with the default batch size, and again with batches of 700 contracts
     result = seed(tmp_path / "scale.db", scale=5_000)
+    default_batches = list(batches)
+    batches.clear()
+    monkeypatch.setattr(seed_module, "_CHUNK", 700)
+    smaller = seed(tmp_path / "smaller.db", scale=5_000)
 
     # Then it holds exactly that many contracts, about a third as many accounts, ~10+ schedule rows per
-    # booked capital lease/loan, and took a few seconds
+    # booked capital lease/loan
     with sqlite3.connect(result.path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM Contract").fetchone()[0] == 5_000
         assert conn.execute("SELECT COUNT(*) FROM Account").fetchone()[0] == 5_000 // 3
@@ -241,7 +261,22 @@ def test_a_moderate_scale_seed_works(tmp_path: Path) -> None:
     conn.close()
     assert schedules[1] / schedules[0] >= 10
     assert result.rows["AmortizationSchedule"] == schedules[1]
-    assert result.elapsed_s < 30
+    # And the contracts went in as several batches of at most one chunk each (memory stays bounded) ...
+    assert [size for table, size in default_batches if table == "Contract"] == [2_000, 2_000, 1_000]
+    assert [size for table, size in batches if table == "Contract"] == [700] * 7 + [100]
+    # ... and the batch size changes nothing in the data (only the order rowversions were stamped in)
+    assert smaller.rows == result.rows
+    for table in ("Contract", "ContractRole", "AmortizationSchedule", "Invoice"):
+        assert rows_without_rowversion(smaller.path, table) == rows_without_rowversion(result.path, table), table
+
+
+def rows_without_rowversion(path: str, table: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(path) as conn:
+        cursor = conn.execute(f'SELECT * FROM "{table}" ORDER BY rowid')
+        keep = [i for i, column in enumerate(cursor.description) if column[0] != "RowVer"]
+        rows = [tuple(row[i] for i in keep) for row in cursor]
+    conn.close()
+    return rows
 
 
 def test_tiny_scales_are_refused(tmp_path: Path) -> None:
