@@ -228,8 +228,8 @@ def run(requests: int = REQUESTS) -> list[dict[str, Any]]:
 
 def _sync_and_measure(users: dict[int, BenchUser], meter: AwsMeter, requests: int) -> list[dict[str, Any]]:
     from local.events import api_event
-    from portal.api.auth import EndUserPrincipal
     from portal.api.routes import resolve
+    from portal.domain.principal import EndUser
     from portal.domain.settings import Site
     from portal.wiring import SyncWiring
 
@@ -243,7 +243,7 @@ def _sync_and_measure(users: dict[int, BenchUser], meter: AwsMeter, requests: in
 
     rows: list[dict[str, Any]] = []
     for size, user in users.items():
-        who = EndUserPrincipal("summit", f"U-{size}", f"S-{size}", user.accounts).context()
+        who = EndUser("summit", f"U-{size}", f"S-{size}", user.accounts).context()
 
         def event_for(path: str, query: dict[str, str] | None = None, *, who: dict[str, str] = who) -> Any:
             found = resolve("enduser", "GET", path)

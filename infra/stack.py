@@ -21,17 +21,17 @@ from infra.constructs.secrets import Secrets
 from infra.constructs.sync import Sync
 from infra.paths import DEPS_LAYER_DIR
 from portal.api.routes import FUNCTIONS, ROUTES, Function, Route
-from portal.config import SyncSettings
+from portal.config import IdentitySettings, SyncSettings
 
 DEFAULT_SENDER_DOMAIN = "example.com"
 
 # Who may use what, by function name (names that do not exist yet are skipped).
 SENDS_EMAIL = ("login", "admin")
-READS_TOKEN_KEYS = ("login", "authorizer")
+USES_APP_KEY = ("login",)
 
-ASPIRE_SECRET_ENV = SyncSettings.model_fields["aspire_secret_id"].alias or "ASPIRE_SECRET_ID"
-# Not in portal/config.py yet: the login/authorizer settings model should read it under this name.
-TOKEN_SECRET_ENV = "TOKEN_SECRET_ID"  # noqa: S105 (a variable name, not a secret)
+# Every variable name comes from the settings models (portal/config.py): one spelling, checked by
+# tests/infra against the model each function loads (FUNCTION_SETTINGS).
+ASPIRE_SECRET_ENV = SyncSettings.env_name("aspire_secret_id")
 
 
 def reads_aspire(function: Function) -> bool:
@@ -90,27 +90,27 @@ class PortalStack(Stack):
         # The application key encrypts TOTP seeds (login) and, later, bank account numbers.
         self.app_key = self.data.app_key
         senders = self.functions.named(SENDS_EMAIL)
-        for function in self.functions.named(["login"]):
+        key_users = self.functions.named(USES_APP_KEY)
+        for function in key_users:
             self.app_key.grant(function, "kms:Encrypt", "kms:Decrypt")  # no ReEncrypt*/GenerateDataKey* wildcards
-        self.functions.add_environment(self.functions.named(["login"]), "PORTAL_KMS_KEY_ID", self.app_key.key_arn)
-        self.functions.add_environment(senders, "PORTAL_SENDER_EMAIL", f"no-reply@{sender_domain}")
+        env = IdentitySettings.env_name
+        self.functions.add_environment(key_users, env("kms_key_id"), self.app_key.key_arn)
+        self.functions.add_environment(senders, env("sender_email"), f"no-reply@{sender_domain}")
         self.functions.add_environment(
-            senders, "PORTAL_SES_CONFIGURATION_SET", self.mail.configuration_set.configuration_set_name
+            senders, env("ses_configuration_set"), self.mail.configuration_set.configuration_set_name
         )
         web_base_url = self.node.try_get_context("web_base_url") or f"https://portal.{sender_domain}"
-        self.functions.add_environment(senders, "PORTAL_WEB_BASE_URL", web_base_url)
+        self.functions.add_environment(senders, env("web_base_url"), web_base_url)
 
         self._grant_secrets(functions)
         self.mail.grant_send(senders)
         self._outputs()
 
     def _grant_secrets(self, functions: Sequence[Function]) -> None:
+        # The only secret: session tokens are opaque random values stored hashed, and page tokens are HMAC'd
+        # with a per-session key, so there is no token signing key to keep (docs/deploy.md).
         aspire_readers = self.functions.named(f.name for f in functions if reads_aspire(f))
-        token_readers = self.functions.named(
-            dict.fromkeys([*READS_TOKEN_KEYS, *(f.name for f in functions if f.kind == "authorizer")])
-        )
         self._grant_read(self.secrets.aspire, aspire_readers, ASPIRE_SECRET_ENV)
-        self._grant_read(self.secrets.token_keys, token_readers, TOKEN_SECRET_ENV)
 
     def _grant_read(self, secret: secretsmanager.ISecret, readers: list[lambda_.Function], env_var: str) -> None:
         for reader in readers:

@@ -12,9 +12,8 @@ from typing import Any
 
 import boto3
 
-from local.runtime import REGION, LocalError
+from local.runtime import LOCAL_SENDER, REGION, LocalError
 
-SENDER = "no-reply@portal.example.com"
 ADMIN_POOL_NAME = "customer-portal-admins"
 ADMIN_GROUPS = ("portal-admins", "portal-support")
 DEMO_ADMINS = (
@@ -44,7 +43,7 @@ class AdminPool:
 
 
 def ensure_ses(endpoint: str) -> None:
-    aws_client("ses", endpoint).verify_email_identity(EmailAddress=SENDER)
+    aws_client("ses", endpoint).verify_email_identity(EmailAddress=LOCAL_SENDER)
 
 
 def ensure_admin_pool(endpoint: str) -> AdminPool:

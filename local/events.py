@@ -1,4 +1,4 @@
-"""The one factory for the events Lambda receives: API Gateway REST proxy, REQUEST authorizer, Scheduler.
+"""The one factory for the events Lambda receives: API Gateway REST proxy, REQUEST authorizer, Scheduler, SQS.
 
 The local gateway builds its events here and so do the tests, so both exercise handlers with the shape
 API Gateway sends (payload format 1.0 of a REST API with proxy integration).
@@ -7,10 +7,11 @@ API Gateway sends (payload format 1.0 of a REST API with proxy integration).
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 ACCOUNT = "000000000000"
@@ -117,6 +118,35 @@ def schedule_event(schedule_name: str, *, when: str | None = None) -> dict[str, 
         "resources": [f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/default/{schedule_name}"],
         "detail": {},
     }
+
+
+def sqs_event(messages: Iterable[str | Mapping[str, Any]], *, queue: str = "chunks") -> dict[str, Any]:
+    """What an SQS event source mapping hands the function: a body string each, or the messages as
+    `ReceiveMessage` returned them (`MessageId`, `ReceiptHandle`, `Body`)."""
+    now = str(int(time.time() * 1000))
+    records = []
+    for message in messages:
+        received = {"Body": message} if isinstance(message, str) else message
+        body = str(received["Body"])
+        records.append(
+            {
+                "messageId": str(received.get("MessageId") or uuid.uuid4()),
+                "receiptHandle": str(received.get("ReceiptHandle") or uuid.uuid4()),
+                "body": body,
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": now,
+                    "SenderId": ACCOUNT,
+                    "ApproximateFirstReceiveTimestamp": now,
+                },
+                "messageAttributes": {},
+                "md5OfBody": hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{queue}",
+                "awsRegion": REGION,
+            }
+        )
+    return {"Records": records}
 
 
 class LambdaContextStub:

@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from local.aws_local import aws_client
-from local.runtime import Paths
-from portal.identity_config import DEFAULT_KMS_KEY
+from local.runtime import LOCAL_KMS_KEY_ALIAS, Paths
 
 LOCAL_KEY_ID = "00000000-0000-4000-8000-0000c0571a70"
 MATERIAL_FILE = "kms-key-material.bin"
@@ -47,7 +46,7 @@ def _pin(keys: dict[str, Any], key_id: str, material_file: Path) -> None:
         material_file.chmod(0o600)
 
 
-def ensure_kms_key(endpoint: str, paths: Paths, alias: str = DEFAULT_KMS_KEY) -> str:
+def ensure_kms_key(endpoint: str, paths: Paths, alias: str = LOCAL_KMS_KEY_ALIAS) -> str:
     """The key id behind `alias` on the moto server at `endpoint`, created and pinned when needed."""
     kms = aws_client("kms", endpoint)
     target = next((a.get("TargetKeyId") for a in kms.list_aliases()["Aliases"] if a["AliasName"] == alias), None)

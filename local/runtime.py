@@ -19,6 +19,10 @@ ROOT = Path(os.environ.get("PORTAL_ROOT", Path(__file__).resolve().parent.parent
 STATE_DIR = Path(os.environ.get("PORTAL_STATE_DIR", ROOT / ".local"))
 TABLE_PREFIX = "portal"
 REGION = "us-east-1"
+# The laptop's values of settings that have no default (portal/config.py): the application key's alias on
+# the moto server and the sender identity verified there (local/kms_local.py, local/aws_local.py).
+LOCAL_KMS_KEY_ALIAS = "alias/customer-portal"
+LOCAL_SENDER = "no-reply@portal.example.com"
 
 
 class LocalError(Exception):
@@ -132,6 +136,8 @@ def handler_environment(paths: Paths, dynamodb_endpoint: str, moto_endpoint: str
         "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
         "ASPIRE_SQLITE_PATH": str(paths.aspire_db),
         "PORTAL_OUTBOX_DIR": str(paths.outbox),
+        "PORTAL_KMS_KEY_ID": LOCAL_KMS_KEY_ALIAS,
+        "PORTAL_SENDER_EMAIL": LOCAL_SENDER,
         # Email links open web pages, never an API route (a click is a GET; the API's routes are POST).
         "PORTAL_WEB_BASE_URL": os.environ.get("PORTAL_WEB_BASE_URL", f"http://127.0.0.1:{Ports().web}"),
         "POWERTOOLS_SERVICE_NAME": "customer-portal",

@@ -25,6 +25,13 @@ os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
 TEST_PREFIX = "test"
+# The tests' values of settings that have no default (portal/config.py); the identity kit creates the key
+# alias and verifies the sender on moto from these.
+TEST_SETTINGS = {
+    "PORTAL_KMS_KEY_ID": "alias/portal-test",
+    "PORTAL_SENDER_EMAIL": "no-reply@portal.test",
+    "PORTAL_WEB_BASE_URL": "http://127.0.0.1:8000",
+}
 
 
 def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -32,8 +39,10 @@ def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_REGION", "us-east-1")
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE", "SYNC_CHUNK_QUEUE_URL", "_HANDLER"):
         monkeypatch.delenv(name, raising=False)
+    for key, value in TEST_SETTINGS.items():
+        monkeypatch.setenv(key, value)
     from portal.config import table_env
 
     for key, value in table_env(TEST_PREFIX).items():

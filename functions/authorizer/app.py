@@ -9,62 +9,53 @@ principal (site, user, session, linked accounts) as context for the functions.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from aws_lambda_powertools.utilities.data_classes import event_source
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+    APIGatewayAuthorizerRequestEvent,
+    APIGatewayAuthorizerResponse,
+    HttpVerb,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from portal.api.auth import EndUserPrincipal
 from portal.domain.errors import Unauthorized
 from portal.observability import logger
 from portal.wiring import Wiring
 
 wiring = Wiring.from_env()
-_SITE_IN_PATH = re.compile(r"^/sites/([^/]+)")
 
 
-def _bearer(event: dict[str, Any]) -> str | None:
-    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
-    scheme, _, token = headers.get("authorization", "").strip().partition(" ")
+def _bearer(event: APIGatewayAuthorizerRequestEvent) -> str | None:
+    scheme, _, token = (event.headers.get("authorization") or "").strip().partition(" ")  # case-insensitive
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-def _path_site(event: dict[str, Any]) -> str | None:
-    site = (event.get("pathParameters") or {}).get("site")
+def _path_site(event: APIGatewayAuthorizerRequestEvent) -> str | None:
+    site = (event.path_parameters or {}).get("site")
     if site:
         return str(site)
-    match = _SITE_IN_PATH.match(str(event.get("path") or ""))
-    return match.group(1) if match else None
-
-
-def site_resources(method_arn: str, site: str) -> list[str]:
-    """`arn:aws:execute-api:<region>:<account>:<api>/<stage>/*/sites/<site>` and everything below it."""
-    api_arn, _, rest = method_arn.partition("/")
-    base = f"{api_arn}/{rest.split('/', 1)[0]}/*/sites/{site}"
-    return [base, f"{base}/*"]
-
-
-def policy(
-    principal_id: str, effect: str, resources: list[str], context: dict[str, str] | None = None
-) -> dict[str, Any]:
-    document = {
-        "Version": "2012-10-17",
-        "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": resources}],
-    }
-    return {"principalId": principal_id, "policyDocument": document, **({"context": context} if context else {})}
+    parts = (event.path or "").split("/")
+    return parts[2] if len(parts) > 2 and parts[1] == "sites" and parts[2] else None
 
 
 @logger.inject_lambda_context(log_event=False)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@event_source(data_class=APIGatewayAuthorizerRequestEvent)
+def handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaContext) -> dict[str, Any]:
     token, site = _bearer(event), _path_site(event)
     if token is None:
         raise Exception("Unauthorized")  # the exact message API Gateway turns into a 401
     try:
-        session = wiring.sessions.authenticate(token)
+        principal = wiring.sessions.authenticate(token)
     except Unauthorized:
         raise Exception("Unauthorized") from None
-    if site != session.site_id:
-        logger.info("token of another site", extra={"token_site": session.site_id, "user_id": session.user_id})
-        return policy(session.user_id, "Deny", site_resources(event["methodArn"], site or "*"))
-    principal = EndUserPrincipal(session.site_id, session.user_id, session.session_id, session.account_ids)
-    return policy(session.user_id, "Allow", site_resources(event["methodArn"], site), principal.context())
+    if site != principal.site_id:
+        logger.info("token of another site", extra={"token_site": principal.site_id, "user_id": principal.user_id})
+        denied = APIGatewayAuthorizerResponse.from_route_arn(event.method_arn, principal.user_id)
+        denied.deny_all_routes()
+        return denied.asdict()
+    allowed = APIGatewayAuthorizerResponse.from_route_arn(event.method_arn, principal.user_id, principal.context())
+    # The site and everything below it, every method (`.../<stage>/*/sites/<site>` and `.../sites/<site>/*`).
+    allowed.allow_route(HttpVerb.ALL.value, f"sites/{principal.site_id}")
+    allowed.allow_route(HttpVerb.ALL.value, f"sites/{principal.site_id}/*")
+    return allowed.asdict()

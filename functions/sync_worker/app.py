@@ -1,16 +1,19 @@
-"""SQS consumer of daily-sync chunks: many run in parallel, each well inside the Lambda time limit."""
+"""SQS consumer of the sync queue: daily-sync chunks (many in parallel) and one-customer syncs.
+
+Each record body is read with the one message model (`portal.services.sync_messages`); a body that is not
+one fails its record, which SQS redelivers and, after a few receives, moves to the dead-letter queue.
+"""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from portal.adapters.dynamodb.sync_state import ChunkProgress
 from portal.observability import logger, metrics
+from portal.services.sync_messages import ChunkMessage, MalformedSyncMessage, read_sync_message
 from portal.wiring import SyncWiring
 
 wiring = SyncWiring.from_env()
@@ -18,13 +21,14 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def process(record: SQSRecord) -> None:
-    message = json.loads(record.body)
-    if message.get("kind") == "customer":  # a user was created or an account linked: sync it now
-        wiring.engine().sync_customer(message["account_ids"])
-        return
-    logger.append_keys(run_id=message["run_id"], chunk_kind=message["kind"], chunk_first=message["first"])
-    progress = ChunkProgress(wiring.dynamodb, wiring.settings.table_control)
-    finished = wiring.engine().finish_chunk(message, progress)
+    try:
+        message = read_sync_message(record.body)
+    except MalformedSyncMessage as error:
+        logger.error(str(error), extra={"message_id": record.message_id})  # the body may hold anything: not logged
+        raise
+    if isinstance(message, ChunkMessage):
+        logger.append_keys(run_id=message.run_id, chunk_kind=message.entity, chunk_first=message.first)
+    finished = wiring.engine().handle(message, wiring.chunk_progress)
     if finished is not None:
         logger.info("sync run completed by its last chunk", extra={"run_id": finished["run_id"]})
 

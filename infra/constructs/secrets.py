@@ -1,4 +1,4 @@
-"""Secrets Manager secrets: ASPIRE database credentials and the end-user token signing keys."""
+"""Secrets Manager: the ASPIRE database credentials (the portal keeps no token signing key, docs/deploy.md)."""
 
 from __future__ import annotations
 
@@ -29,18 +29,6 @@ class Secrets(Construct):
             ),
             removal_policy=RemovalPolicy.RETAIN,
         )
-        self.token_keys = secretsmanager.Secret(
-            self,
-            "TokenKeys",
-            description="Customer Portal: keys that sign end-user session tokens (JSON kid/key)",
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                secret_string_template=json.dumps({"kid": "k1"}),
-                generate_string_key="key",
-                exclude_punctuation=True,
-                password_length=64,
-            ),
-            removal_policy=RemovalPolicy.RETAIN,
-        )
         NagSuppressions.add_resource_suppressions(
             self.aspire,
             [
@@ -48,17 +36,6 @@ class Secrets(Construct):
                     id="AwsSolutions-SMG4",
                     reason="The ASPIRE credentials belong to the customer's SQL Server; the operator rotates "
                     "them there and updates the secret (no rotation Lambda can reach that server's logins).",
-                )
-            ],
-        )
-        NagSuppressions.add_resource_suppressions(
-            self.token_keys,
-            [
-                NagPackSuppression(
-                    id="AwsSolutions-SMG4",
-                    reason="Signing-key rotation needs an overlap window (new kid signs, old kid still "
-                    "verifies) that the login service manages; a blind Secrets Manager rotation would log "
-                    "every user out.",
                 )
             ],
         )

@@ -21,7 +21,7 @@ from portal.config import SyncSettings
 INCREMENTAL = "sync_incremental"
 DAILY = "sync_daily"
 WORKER = "sync_worker"
-CHUNK_QUEUE_ENV = SyncSettings.model_fields["sync_chunk_queue_url"].alias or "SYNC_CHUNK_QUEUE_URL"
+CHUNK_QUEUE_ENV = SyncSettings.env_name("sync_chunk_queue_url")
 
 # PRODUCT §3: daily sync at 04:00 local time in Chicago, which stays 04:00 through daylight saving because
 # Scheduler evaluates the cron expression in this time zone (an EventBridge rule would run in UTC).

@@ -11,7 +11,7 @@ import pytest
 
 from local.aspire.scenario import AspireScenario
 from local.events import LambdaContextStub, api_event
-from portal.api.auth import EndUserPrincipal
+from portal.domain.principal import EndUser
 from portal.domain.settings import Site
 from portal.wiring import SyncWiring, Wiring
 
@@ -80,7 +80,7 @@ def test_rows_of_one_contract_and_of_the_linked_accounts(synced: dict[str, list[
 
 def test_the_list_route_on_dynamodb_local(synced: dict[str, list[str]]) -> None:
     app = importlib.reload(importlib.import_module("contracts.app"))
-    who = EndUserPrincipal("summit", "U-1", "S-1", ("A-ME",))
+    who = EndUser("summit", "U-1", "S-1", ("A-ME",))
     event = api_event("GET", "/sites/summit/contracts", resource="/sites/{site}/contracts",
                       path_params={"site": "summit"}, query={"limit": "100"}, authorizer=who.context())  # fmt: skip
     response = app.handler(event, LambdaContextStub("contracts"))

@@ -31,7 +31,7 @@ NOW = 1_800_000_000
 
 @pytest.fixture
 def store(ddb_local_env: str) -> DynamoIdentityStore:
-    return DynamoIdentityStore(boto3.client("dynamodb"), TableSettings.from_env().table_identity)
+    return DynamoIdentityStore(boto3.client("dynamodb"), TableSettings.load().table_identity)
 
 
 def user(user_id: str = "u1", email: str = "pat@example.com", status: UserStatus = UserStatus.ACTIVE) -> User:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,10 +11,10 @@ from aws_cdk.assertions import Match
 from cdk_template import AUTHORIZATION_TYPES, Synth, cfn_lint_errors, synth
 
 from infra.constructs.sync import CHUNK_QUEUE_ENV, VISIBILITY_FACTOR
-from infra.stack import ASPIRE_SECRET_ENV, TOKEN_SECRET_ENV
+from infra.stack import ASPIRE_SECRET_ENV
 from portal.adapters.dynamodb.tables import TABLES
 from portal.api.routes import FUNCTIONS, FUNCTIONS_BY_NAME, ROUTES
-from portal.config import TableSettings
+from portal.config import FUNCTION_SETTINGS, TableSettings
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra-stack")]
 
@@ -145,7 +146,32 @@ def test_secrets_reach_only_the_functions_that_need_them(app: Synth) -> None:
     for function in FUNCTIONS:
         env = _env(app, function.name)
         assert (ASPIRE_SECRET_ENV in env) == (function.kind == "schedule" or function.name.startswith("sync_"))
-        assert (TOKEN_SECRET_ENV in env) == (function.name in ("login", "authorizer") or function.kind == "authorizer")
+    # And the ASPIRE credentials are the only secret: the portal keeps no token signing key
+    assert len(app.resources("AWS::SecretsManager::Secret")) == 1
+
+
+def test_every_function_gets_each_variable_its_settings_model_requires(app: Synth) -> None:
+    # Given the settings model each function loads at cold start
+    assert set(FUNCTION_SETTINGS) == set(FUNCTIONS_BY_NAME)
+    for function in FUNCTIONS:
+        model = FUNCTION_SETTINGS[function.name]
+        # Then its Environment.Variables hold every variable the model requires
+        missing = set(model.required_env()) - set(_env(app, function.name))
+        assert not missing, f"{function.name} ({model.__name__}) lacks {sorted(missing)}"
+        # And Lambda's `_HANDLER` names the function the way `portal.config.running_function` reads it
+        handler = app.json["Resources"][app.function_ids()[function.name]]["Properties"]["Handler"]
+        assert handler.split(".", 1)[0] == function.name
+
+
+def test_the_stack_spells_no_variable_name_of_its_own() -> None:
+    # Every PORTAL_/ASPIRE_/SYNC_/TOKEN_ name comes from a settings model (`env_name`), none from a literal
+    pattern = re.compile(r"[\"'](PORTAL|ASPIRE|SYNC|TOKEN)_[A-Z0-9_]+[\"']")
+    infra = Path(__file__).resolve().parents[2] / "infra"
+    spelled = {
+        str(path.relative_to(infra)): pattern.findall(path.read_text())
+        for path in [*infra.glob("*.py"), *infra.glob("constructs/*.py")]
+    }
+    assert {name: found for name, found in spelled.items() if found} == {}
 
 
 def test_only_login_and_admin_may_send_email(app: Synth) -> None:

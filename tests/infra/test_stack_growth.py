@@ -13,7 +13,7 @@ import pytest
 from cdk_template import AUTHORIZATION_TYPES, Synth, synth
 
 from infra.constructs.sync import VISIBILITY_FACTOR
-from infra.stack import ASPIRE_SECRET_ENV, TOKEN_SECRET_ENV
+from infra.stack import ASPIRE_SECRET_ENV
 from portal.api.routes import FUNCTIONS, ROUTES, Function, Route
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra-stack-growth")]
@@ -94,9 +94,8 @@ def test_new_functions_get_their_secrets(grown: Synth) -> None:
         name: grown.json["Resources"][logical_id]["Properties"]["Environment"]["Variables"]
         for name, logical_id in grown.function_ids().items()
     }
-    assert TOKEN_SECRET_ENV in env["authorizer"]
     assert ASPIRE_SECRET_ENV in env["sync_worker"]
-    assert TOKEN_SECRET_ENV not in env["contracts"] and ASPIRE_SECRET_ENV not in env["contracts"]
+    assert ASPIRE_SECRET_ENV not in env["contracts"] and ASPIRE_SECRET_ENV not in env["authorizer"]
 
 
 def test_grown_stack_has_no_unsuppressed_cdk_nag_errors(grown: Synth) -> None:

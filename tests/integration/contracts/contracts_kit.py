@@ -15,8 +15,8 @@ import pytest
 
 from local.aspire.scenario import AspireScenario
 from local.events import LambdaContextStub, api_event
-from portal.api.auth import EndUserPrincipal
 from portal.api.routes import resolve
+from portal.domain.principal import EndUser
 from portal.domain.settings import Site
 from portal.wiring import SyncWiring
 
@@ -27,8 +27,8 @@ SITES = (
 )
 
 
-def principal(user_id: str = "U-1", accounts: tuple[str, ...] = ("A-ME",), site_id: str = "summit") -> EndUserPrincipal:
-    return EndUserPrincipal(site_id, user_id, f"session-of-{user_id}", accounts)
+def principal(user_id: str = "U-1", accounts: tuple[str, ...] = ("A-ME",), site_id: str = "summit") -> EndUser:
+    return EndUser(site_id, user_id, f"session-of-{user_id}", accounts)
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ class ContractsApi:
         """Loads the per-container site-map cache outside any request's count."""
         self.module.wiring.site_maps.get()
 
-    def get(self, path: str, who: EndUserPrincipal | None = None, query: Mapping[str, str] | None = None) -> Answer:
+    def get(self, path: str, who: EndUser | None = None, query: Mapping[str, str] | None = None) -> Answer:
         found = resolve("enduser", "GET", path)
         assert found is not None and found[0].function == "contracts", path
         route, params = found

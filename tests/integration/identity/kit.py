@@ -29,8 +29,8 @@ from portal.adapters.dynamodb.codec import to_item
 from portal.adapters.dynamodb.customer_records import DynamoCustomerRecords
 from portal.adapters.kms import KmsCipher
 from portal.adapters.ses import SesMailer
+from portal.config import IdentitySettings
 from portal.domain.settings import InstanceSettings, LoginBranding, Site
-from portal.identity_config import DEFAULT_KMS_KEY, DEFAULT_SENDER
 from portal.services.identity.context import Pacer
 from portal.services.identity.passwords import HashParameters, Passwords
 from portal.services.identity.service import Identity, build_identity
@@ -223,10 +223,11 @@ def recorded_calls(*services: str) -> Iterator[list[str]]:
 
 def prepare_aws(outbox_dir: Path, sites: Sequence[Site] = SITES, settings: InstanceSettings | None = None) -> None:
     """What the CDK stack (or `make run`) provides: the sender identity, the application key, the sites."""
-    client("ses").verify_email_identity(EmailAddress=DEFAULT_SENDER)
+    config = IdentitySettings.load()
+    client("ses").verify_email_identity(EmailAddress=config.sender_email)
     kms = client("kms")
     key_id = kms.create_key(Description="test app key")["KeyMetadata"]["KeyId"]
-    kms.create_alias(AliasName=DEFAULT_KMS_KEY, TargetKeyId=key_id)
+    kms.create_alias(AliasName=config.kms_key_id, TargetKeyId=key_id)
     repo = _wiring().sites
     for site in sites:
         repo.put_site(site)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from local.events import LambdaContextStub, api_event, authorizer_event
-from portal.api.auth import EndUserPrincipal
+from portal.domain.principal import EndUser
 from tests.integration.identity.kit import PASSWORD, World, call
 
 EMAIL = "pat.lee@example.com"
@@ -149,7 +149,7 @@ def test_authorizer_allows_only_the_tokens_own_site_with_the_principal_as_contex
         "arn:aws:execute-api:us-east-1:000000000000:enduser/local/*/sites/summit/*",
     ]
     session_id = result["context"]["session_id"]
-    assert result["context"] == EndUserPrincipal("summit", user_id, session_id, ("A-1", "A-2")).context()
+    assert result["context"] == EndUser("summit", user_id, session_id, ("A-1", "A-2")).context()
     assert all(isinstance(v, str) for v in result["context"].values())
 
 

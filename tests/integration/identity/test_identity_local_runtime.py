@@ -23,7 +23,7 @@ def test_every_email_is_sent_through_ses_and_written_to_the_outbox(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
     outbox = world.outbox.directory
-    mailer = SesMailer(client("sesv2"), "no-reply@portal.example.com", outbox_dir=str(outbox))
+    mailer = SesMailer(client("sesv2"), world.wiring.identity_settings.sender_email, outbox_dir=str(outbox))
     brand = EmailBranding("Summit", "https://x.test/l.svg", "#123456", "help@x.test")
     message_id = mailer.send(mfa_code_email("pat@example.com", brand, "123456"))
     # Then SES accepted it, the .eml is readable by `portal-local outbox`, and one console line says so

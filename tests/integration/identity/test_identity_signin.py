@@ -6,12 +6,12 @@ import pyotp
 import pytest
 
 from portal.domain.errors import RateLimited, Unauthorized
+from portal.domain.principal import EndUser
 from portal.services.identity.models import (
     InvalidCode,
     InvalidCredentials,
     IssuedSession,
     MfaRequired,
-    SessionPrincipal,
     UserStatus,
 )
 from portal.services.identity.passwords import HashParameters
@@ -30,7 +30,7 @@ def session(world: World, site: str = "summit") -> IssuedSession:
     return result
 
 
-def principal(world: World, issued: IssuedSession) -> SessionPrincipal:
+def principal(world: World, issued: IssuedSession) -> EndUser:
     return world.identity.sessions.authenticate(issued.access_token)
 
 
@@ -48,7 +48,7 @@ def test_login_without_mfa_gives_a_token_bound_to_the_site_user_and_accounts(wor
     issued = world.identity.sign_in.login("summit", "  Pat.Lee@EXAMPLE.com", PASSWORD)
     # Then the token authenticates as them on that site, with their linked accounts
     assert isinstance(issued, IssuedSession) and issued.expires_in == 1800
-    assert principal(world, issued) == SessionPrincipal("summit", user_id, issued.session_id, ("A-1", "A-2"))
+    assert principal(world, issued) == EndUser("summit", user_id, issued.session_id, ("A-1", "A-2"))
 
 
 @pytest.mark.parametrize("status", [UserStatus.PENDING, UserStatus.INACTIVE])

@@ -102,7 +102,7 @@ def portal_items(prefix: str = "S#") -> dict[tuple[str, str], dict[str, Any]]:
     from portal.config import TableSettings
 
     client = boto3.client("dynamodb")
-    table = TableSettings.from_env().table_data
+    table = TableSettings.load().table_data
     items: dict[tuple[str, str], dict[str, Any]] = {}
     for page in client.get_paginator("scan").paginate(TableName=table):
         for raw in page["Items"]:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from sync_kit import portal_items
 
 from local.aspire import simulator
 from local.aspire.personas import DEMO_SITES
 from local.aspire.seed import seed
-from portal.adapters.dynamodb.sync_state import ChunkProgress
 from portal.domain.settings import Site
 from portal.wiring import SyncWiring
 
@@ -58,43 +55,6 @@ def test_restore_snapshot_is_detected_and_healed_in_one_run(demo: tuple[SyncWiri
     assert summary["restore_detected"] is True and summary["full_resync"] is True
     assert _comparable(portal_items()) == after_seed
     assert not any(booked["contract_id"] in pk for pk, _ in portal_items())
-
-
-def test_daily_chunks_on_sqs_complete_the_run_and_converge(demo: tuple[SyncWiring, Path]) -> None:
-    # Given the chunk queue of the deployed stack
-    wiring, db = demo
-    sqs = boto3.client("sqs")
-    queue_url = sqs.create_queue(QueueName="chunks")["QueueUrl"]
-    wiring.engine().run("full")
-    simulator.set_label(db, "CN-0001002", "MED")
-    engine = wiring.engine()
-    engine.chunk_size = 50  # several chunks even for a small dataset
-
-    def dispatch(run_id: str, started_at: str, chunks: list[Any]) -> bool:
-        for chunk in chunks:
-            sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(chunk.message(run_id, started_at)))
-        return True
-
-    # When the daily run dispatches its chunks
-    summary = engine.run("daily", dispatch=dispatch)
-    assert summary["status"] == "dispatched" and summary["chunks_total"] > 2
-    # Then a second run cannot start while the workers hold the lease
-    assert wiring.engine().run("incremental")["status"] == "skipped"
-    # And the workers (in any order) finish the run
-    progress = ChunkProgress(wiring.dynamodb, wiring.settings.table_control)
-    messages = []
-    while batch := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
-        messages += batch
-        for message in batch:
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-    finished = [wiring.engine().finish_chunk(json.loads(m["Body"]), progress) for m in reversed(messages)]
-    completed = [f for f in finished if f is not None]
-    assert len(completed) == 1 and completed[0]["status"] == "succeeded"  # only the last chunk completes the run
-    runs = wiring.sync_state.recent_runs()
-    assert runs[0]["status"] == "succeeded" and runs[0]["chunks_done"] == runs[0]["chunks_total"]
-    items = portal_items()
-    assert ("S#careline#C#CN-0001002", "CONTRACT") in items
-    assert wiring.engine().run("incremental")["status"] == "succeeded"  # lease released
 
 
 def _comparable(items: dict[tuple[str, str], dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:

@@ -1,43 +1,148 @@
-"""Settings: one pydantic model per function, validated once at cold start from the environment.
+"""Settings: one pydantic model per function family, validated once at cold start from the environment.
 
-Only names and non-secret switches come from environment variables; secrets (ASPIRE credentials, token
-keys) are fetched from Secrets Manager / SSM by name through Powertools parameters (cached).
+Only names and non-secret switches come from environment variables; secrets (the ASPIRE credentials) are
+fetched from Secrets Manager by name. A model has no laptop defaults: a required variable that is missing
+or empty stops the function at cold start with one line naming it (`SettingsError: missing environment
+variable PORTAL_KMS_KEY_ID (IdentitySettings)`), so a deployed function can never run on a local value.
+The local runtime (`local/runtime.py`) and the test fixtures set their own values.
+
+The CDK stack spells every variable name through `env_name`, and `FUNCTION_SETTINGS` says which model each
+function loads, so the stack and a template test can check each function gets what its model requires.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Self
+from typing import Annotated, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
+
+# A required value: present and not blank. Optional fields are plain `str` with a "" default.
+Required = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class SettingsError(RuntimeError):
+    """The environment does not satisfy a settings model (raised at cold start)."""
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    # Fields that are required in AWS but may be left out when a local stand-in replaces them (see SyncSettings).
+    required_in_aws: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
-        return cls.model_validate(dict(os.environ if env is None else env))
+    def load(cls, env: Mapping[str, str] | None = None) -> Self:
+        """The settings from `env` (default: `os.environ`), or `SettingsError` naming what is missing."""
+        try:
+            return cls.model_validate(dict(os.environ if env is None else env))
+        except ValidationError as error:
+            raise SettingsError(cls._describe(error)) from None  # the pydantic dump would repeat the inputs
+
+    @classmethod
+    def env_name(cls, field: str) -> str:
+        """The environment variable a field is read from: `IdentitySettings.env_name("kms_key_id")`."""
+        alias = cls.model_fields[field].alias
+        if alias is None:
+            raise KeyError(f"{cls.__name__}.{field} has no environment variable")
+        return alias
+
+    @classmethod
+    def required_env(cls) -> tuple[str, ...]:
+        """Every variable a deployed function of this model must have."""
+        names = [cls.env_name(name) for name, info in cls.model_fields.items() if info.is_required()]
+        return tuple(dict.fromkeys([*names, *(cls.env_name(name) for name in cls.required_in_aws)]))
+
+    @classmethod
+    def _describe(cls, error: ValidationError) -> str:
+        missing, invalid = [], []
+        for detail in error.errors(include_input=False, include_url=False):
+            if detail["type"] == "missing_env":
+                missing.extend(detail["ctx"]["names"])
+            elif detail["type"] in ("missing", "string_too_short"):
+                missing.append(str(detail["loc"][0]))
+            else:
+                invalid.append(f"{'.'.join(map(str, detail['loc']))} ({detail['msg']})")
+        parts = []
+        if missing:
+            plural = "s" if len(missing) > 1 else ""
+            parts.append(f"missing environment variable{plural} {', '.join(missing)}")
+        if invalid:
+            parts.append(f"invalid environment variable {', '.join(invalid)}")
+        return f"{'; '.join(parts)} ({cls.__name__})"
+
+
+def _missing(*names: str) -> PydanticCustomError:
+    # Reported like a missing field by `Settings._describe` (a model validator has no field location).
+    return PydanticCustomError("missing_env", "missing {names}", {"names": names})
 
 
 class TableSettings(Settings):
-    table_data: str = Field(alias="TABLE_DATA")
-    table_identity: str = Field(alias="TABLE_IDENTITY")
-    table_payments: str = Field(alias="TABLE_PAYMENTS")
-    table_control: str = Field(alias="TABLE_CONTROL")
+    table_data: Required = Field(alias="TABLE_DATA")
+    table_identity: Required = Field(alias="TABLE_IDENTITY")
+    table_payments: Required = Field(alias="TABLE_PAYMENTS")
+    table_control: Required = Field(alias="TABLE_CONTROL")
 
 
 class ApiSettings(TableSettings):
-    """What every API function needs."""
+    """What every API function needs (meta, contracts, the authorizer, admin for now)."""
+
+
+class IdentitySettings(ApiSettings):
+    """The function that signs end users in and mails them (`login`)."""
+
+    # The application key for TOTP seeds: key id, key ARN or alias.
+    kms_key_id: Required = Field(alias="PORTAL_KMS_KEY_ID")
+    sender_email: Required = Field(alias="PORTAL_SENDER_EMAIL")
+    # Where emailed links point: the web front end, which reads `?token=` and posts it to the API.
+    web_base_url: Required = Field(alias="PORTAL_WEB_BASE_URL")
+    ses_configuration_set: str = Field("", alias="PORTAL_SES_CONFIGURATION_SET")
+    # One-customer syncs go to this queue (sync_worker runs them); unset: they run in-process (laptop).
+    sync_chunk_queue_url: str = Field("", alias="SYNC_CHUNK_QUEUE_URL")
+    # Local runtime only: every email is also written here as an .eml file.
+    outbox_dir: str = Field("", alias="PORTAL_OUTBOX_DIR")
 
 
 class SyncSettings(TableSettings):
+    """The sync functions (`sync_incremental`, `sync_daily`, `sync_worker`)."""
+
+    required_in_aws = ("aspire_secret_id",)
+
     aspire_secret_id: str = Field("", alias="ASPIRE_SECRET_ID")
     # Local/test only: the SQLite demo database standing in for ASPIRE. Unset in AWS.
     aspire_sqlite_path: str = Field("", alias="ASPIRE_SQLITE_PATH")
     # SQS queue of daily-sync chunks (AWS); unset locally, where the chunks run in-process.
     sync_chunk_queue_url: str = Field("", alias="SYNC_CHUNK_QUEUE_URL")
+
+    @model_validator(mode="after")
+    def _aspire_source(self) -> Self:
+        if not self.aspire_secret_id.strip() and not self.aspire_sqlite_path.strip():
+            raise _missing(self.env_name("aspire_secret_id"))
+        return self
+
+
+# The model each function loads at cold start (the CDK stack gives each function what its model requires).
+FUNCTION_SETTINGS: dict[str, type[TableSettings]] = {
+    "meta": ApiSettings,
+    "login": IdentitySettings,
+    "authorizer": ApiSettings,  # it only checks sessions: tables, no key, no mail
+    "contracts": ApiSettings,
+    "admin": ApiSettings,  # the admin API issue gives it an `AdminSettings` when it creates users
+    "sync_incremental": SyncSettings,
+    "sync_daily": SyncSettings,
+    "sync_worker": SyncSettings,
+}
+
+
+def running_function(env: Mapping[str, str] | None = None) -> str | None:
+    """The function this Lambda container runs: Lambda sets `_HANDLER` to the handler, `<name>.app.handler`.
+
+    None outside Lambda (the local runtime serves every function in one process, tests, tools)."""
+    handler = (os.environ if env is None else env).get("_HANDLER", "")
+    name = handler.split(".", 1)[0]
+    return name if name in FUNCTION_SETTINGS else None
 
 
 def table_env(prefix: str) -> dict[str, str]:

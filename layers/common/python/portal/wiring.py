@@ -1,7 +1,9 @@
 """Adapters for the handlers, built lazily once per Lambda container.
 
 Each function module creates one `Wiring` at import (cold start) and reads adapters from it per request.
-Clients are created on first use, so a function never pays for a client it does not call. Endpoints come
+`from_env` validates the settings model of the function the container runs (`portal.config.FUNCTION_SETTINGS`)
+right there, so a missing variable stops the cold start instead of a request. Clients are created on first
+use, so a function never pays for a client it does not call. Endpoints come
 from boto3's standard settings (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_DYNAMODB`), which is how the local
 runtime points the same code at DynamoDB Local and the moto server.
 """
@@ -15,20 +17,20 @@ import boto3
 from botocore.config import Config
 
 from portal.adapters.dynamodb.control import DynamoSiteRepository
-from portal.config import SyncSettings, TableSettings
+from portal.config import FUNCTION_SETTINGS, IdentitySettings, SyncSettings, TableSettings, running_function
 
 if TYPE_CHECKING:
     # The sync's modules load only in the sync functions: API functions never pay for them at cold start.
     from portal.adapters.aspire.port import AspireSource
     from portal.adapters.dynamodb.contracts import DynamoContractReader
     from portal.adapters.dynamodb.identity import DynamoIdentityStore
-    from portal.adapters.dynamodb.sync_state import DynamoSyncState
-    from portal.identity_config import IdentitySettings
+    from portal.adapters.dynamodb.sync_state import ChunkProgress, DynamoSyncState
     from portal.services.identity.clock import Clock
+    from portal.services.identity.ports import CustomerSync
     from portal.services.identity.service import Identity
     from portal.services.identity.sessions import SessionService
     from portal.services.site_map_cache import SiteMapCache
-    from portal.services.sync import SyncEngine
+    from portal.services.sync import ChunkDispatcher, SyncEngine
 
 _BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
 
@@ -38,8 +40,18 @@ class Wiring:
         self.settings = settings
 
     @classmethod
-    def from_env(cls) -> Wiring:
-        return cls(TableSettings.from_env())
+    def from_env(cls, model: type[TableSettings] | None = None) -> Wiring:
+        """The wiring of this container, its settings validated now (cold start).
+
+        In Lambda the model is the running function's (`_HANDLER`): `meta` imports `login`'s module, and
+        must not need `login`'s variables for it. Outside Lambda (the local runtime serves every function
+        from one process, tests, tools) the tables; the sign-in settings load on first use there."""
+        function = running_function()
+        return cls((model or (FUNCTION_SETTINGS[function] if function else TableSettings)).load())
+
+    @cached_property
+    def sqs(self) -> Any:
+        return boto3.client("sqs", config=_BOTO_CONFIG)
 
     @cached_property
     def dynamodb(self) -> Any:
@@ -58,9 +70,9 @@ class Wiring:
 
     @cached_property
     def identity_settings(self) -> IdentitySettings:
-        from portal.identity_config import IdentitySettings
-
-        return IdentitySettings.from_env()
+        if isinstance(self.settings, IdentitySettings):
+            return self.settings
+        return IdentitySettings.load()  # a function (or a local process) that loaded a smaller model
 
     @cached_property
     def identity_store(self) -> DynamoIdentityStore:
@@ -79,7 +91,6 @@ class Wiring:
         from portal.adapters.dynamodb.customer_records import DynamoCustomerRecords
         from portal.adapters.kms import KmsCipher
         from portal.adapters.ses import SesMailer
-        from portal.services.customer_sync import request_customer_sync
         from portal.services.identity.service import build_identity
 
         config = self.identity_settings
@@ -94,11 +105,28 @@ class Wiring:
             ),
             cipher=KmsCipher(boto3.client("kms", config=_BOTO_CONFIG), config.kms_key_id),
             records=DynamoCustomerRecords(self.dynamodb, self.settings.table_data),
-            customer_sync=request_customer_sync,
+            customer_sync=self.customer_sync,
             clock=self.clock,
             web_base_url=config.web_base_url,
             sessions=self.sessions,
         )
+
+    @cached_property
+    def customer_sync(self) -> CustomerSync:
+        """Queued for `sync_worker` where a queue is configured (AWS: the API functions cannot reach
+        ASPIRE), else run in-process against the sync wiring (laptop)."""
+        queue_url = self.identity_settings.sync_chunk_queue_url
+        if queue_url:
+            from portal.adapters.sqs import SqsCustomerSync
+
+            return SqsCustomerSync(self.sqs, queue_url)
+        from portal.services.customer_sync import InProcessCustomerSync
+
+        return InProcessCustomerSync(lambda: self.sync_wiring.engine())
+
+    @cached_property
+    def sync_wiring(self) -> SyncWiring:
+        return self if isinstance(self, SyncWiring) else SyncWiring(SyncSettings.load())
 
     @cached_property
     def site_maps(self) -> SiteMapCache:
@@ -122,8 +150,11 @@ class SyncWiring(Wiring):
         self.sync_settings = settings
 
     @classmethod
-    def from_env(cls) -> SyncWiring:
-        return cls(SyncSettings.from_env())
+    def from_env(cls, model: type[TableSettings] | None = None) -> SyncWiring:
+        settings = (model or SyncSettings).load()
+        if not isinstance(settings, SyncSettings):
+            raise TypeError(f"the sync functions load SyncSettings, not {type(settings).__name__}")
+        return cls(settings)
 
     @cached_property
     def aspire(self) -> AspireSource:
@@ -149,5 +180,19 @@ class SyncWiring(Wiring):
         return SyncEngine(self.aspire, self.sync_state, self.dynamodb, self.settings.table_data, site_map(self.sites))
 
     @cached_property
-    def sqs(self) -> Any:
-        return boto3.client("sqs", config=_BOTO_CONFIG)
+    def chunk_dispatcher(self) -> ChunkDispatcher:
+        """The daily run's chunks: onto the queue for parallel workers (AWS), or processed by the run itself."""
+        from portal.services.sync import IN_PROCESS
+
+        queue_url = self.sync_settings.sync_chunk_queue_url
+        if not queue_url:
+            return IN_PROCESS
+        from portal.adapters.sqs import SqsChunkDispatcher
+
+        return SqsChunkDispatcher(self.sqs, queue_url)
+
+    @cached_property
+    def chunk_progress(self) -> ChunkProgress:
+        from portal.adapters.dynamodb.sync_state import ChunkProgress
+
+        return ChunkProgress(self.dynamodb, self.settings.table_control)

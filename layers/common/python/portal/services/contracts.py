@@ -14,7 +14,6 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from portal.api.auth import EndUserPrincipal
 from portal.domain.contracts import (
     AmortizationRow,
     Asset,
@@ -26,6 +25,7 @@ from portal.domain.contracts import (
     synced_as_of,
 )
 from portal.domain.errors import NotFound
+from portal.domain.principal import EndUser
 from portal.domain.sites import SiteMap
 from portal.domain.visibility import Listing, contract_listing, contract_visible_to
 from portal.ports import ContractBatch, ContractReader
@@ -129,7 +129,7 @@ class LineOfCreditPage(BaseModel):
 
 # --- use cases --------------------------------------------------------------------------------------------------
 def list_contracts(
-    principal: EndUserPrincipal, query: ContractListQuery, reader: ContractReader, site_maps: SiteMaps
+    principal: EndUser, query: ContractListQuery, reader: ContractReader, site_maps: SiteMaps
 ) -> ContractPage:
     """One Query per linked account for the candidate ids, one BatchGetItem for the page's contracts and as_of."""
     scope = _scope(principal, f"contracts?status={query.status}")
@@ -157,7 +157,7 @@ def list_contracts(
 
 
 def contract_details(
-    principal: EndUserPrincipal, contract_id: str, reader: ContractReader, site_maps: SiteMaps
+    principal: EndUser, contract_id: str, reader: ContractReader, site_maps: SiteMaps
 ) -> ContractDetail:
     record, batch = _visible_contract(principal, contract_id, reader, site_maps, financials=True)
     figures = batch.financials.get(contract_id)
@@ -182,7 +182,7 @@ def contract_details(
 
 
 def contract_invoices(
-    principal: EndUserPrincipal, contract_id: str, query: InvoiceQuery, reader: ContractReader, site_maps: SiteMaps
+    principal: EndUser, contract_id: str, query: InvoiceQuery, reader: ContractReader, site_maps: SiteMaps
 ) -> InvoicePage:
     """Newest due date first; a contract's invoices are few, so one Query reads them all and pages in memory."""
     scope = _scope(principal, f"contracts/{contract_id}/invoices?status={query.status}")
@@ -199,7 +199,7 @@ def contract_invoices(
 
 
 def contract_amortization(
-    principal: EndUserPrincipal, contract_id: str, query: PageQuery, reader: ContractReader, site_maps: SiteMaps
+    principal: EndUser, contract_id: str, query: PageQuery, reader: ContractReader, site_maps: SiteMaps
 ) -> AmortizationPage:
     scope = _scope(principal, f"contracts/{contract_id}/amortization")
     after = decode_page_token(query.next_token, scope, int_position) if query.next_token else 0
@@ -221,7 +221,7 @@ def contract_amortization(
     )
 
 
-def lines_of_credit(principal: EndUserPrincipal, query: PageQuery, reader: ContractReader) -> LineOfCreditPage:
+def lines_of_credit(principal: EndUser, query: PageQuery, reader: ContractReader) -> LineOfCreditPage:
     """The lines of credit of the user's linked accounts on this site: one BatchGetItem (account names, as_of)
     and one Query per linked account found on the site."""
     scope = _scope(principal, "lines-of-credit")
@@ -243,12 +243,12 @@ def lines_of_credit(principal: EndUserPrincipal, query: PageQuery, reader: Contr
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------
-def _scope(principal: EndUserPrincipal, listing: str) -> PageScope:
+def _scope(principal: EndUser, listing: str) -> PageScope:
     return PageScope(principal.site_id, principal.user_id, principal.session_id, listing)
 
 
 def _visible_contract(
-    principal: EndUserPrincipal, contract_id: str, reader: ContractReader, site_maps: SiteMaps, *, financials: bool
+    principal: EndUser, contract_id: str, reader: ContractReader, site_maps: SiteMaps, *, financials: bool
 ) -> tuple[ContractRecord, ContractBatch]:
     """The contract if the user may see it; NotFound, identical to a missing contract, if not."""
     batch = reader.read_contracts(principal.site_id, [contract_id], financials=financials)
@@ -261,7 +261,7 @@ def _visible_contract(
     return record, batch
 
 
-def _summary(record: ContractRecord, principal: EndUserPrincipal) -> ContractSummary:
+def _summary(record: ContractRecord, principal: EndUser) -> ContractSummary:
     roles: set[str] = set()
     for account_id in principal.account_ids:
         roles |= record.facts.granting_roles_of(account_id)

@@ -24,7 +24,7 @@ from portal.adapters.aspire.port import AspireSource, aspire_version_supported
 from portal.adapters.aspire.recompute_queries import IN_LIST_SIZE, in_list_params
 from portal.adapters.dynamodb.batch import BatchWriter
 from portal.adapters.dynamodb.codec import key, to_item
-from portal.adapters.dynamodb.sync_state import DynamoSyncState
+from portal.adapters.dynamodb.sync_state import ChunkProgress, DynamoSyncState
 from portal.domain.errors import DomainError
 from portal.domain.sites import SiteMap
 from portal.observability import logger
@@ -39,6 +39,7 @@ from portal.services.sync_items import (
     contract_site,
     line_of_credit_items,
 )
+from portal.services.sync_messages import ChunkDispatcher, ChunkMessage, CustomerSyncMessage, DispatchFailed
 
 Job = Literal["incremental", "daily", "full"]
 INCREMENTAL_ENTITIES = (
@@ -81,23 +82,30 @@ class Chunk:
     sweep_first: str
     sweep_end: str | None  # None: to the end of the key space
 
-    def message(self, run_id: str, started_at: str) -> dict[str, Any]:
+    def message(self, run_id: str, started_at: str) -> ChunkMessage:
         first = self.ids[0] if self.ids else self.sweep_first
         last = self.ids[-1] if self.ids else self.sweep_first
-        return {
-            "run_id": run_id,
-            "started_at": started_at,
-            "kind": self.kind,
-            "first": first,
-            "last": last,
-            "sweep_first": self.sweep_first,
-            "sweep_end": self.sweep_end,
-        }
+        return ChunkMessage(
+            run_id=run_id,
+            started_at=started_at,
+            entity=self.kind,
+            first=first,
+            last=last,
+            sweep_first=self.sweep_first,
+            sweep_end=self.sweep_end,
+        )
 
 
-# Given (run_id, started_at, chunks), queues them for parallel workers and returns True, or returns False to
-# have the run process them in-process (local runtime, tests).
-ChunkDispatcher = Callable[[str, str, list[Chunk]], bool]
+class InProcessChunkDispatcher:
+    """No queue (laptop runtime, tests, `portal-local sync`): the run processes its chunks in-process."""
+
+    queues = False
+
+    def send(self, messages: Sequence[ChunkMessage]) -> None:
+        raise NotImplementedError("the in-process dispatcher queues nothing; the run processes its chunks")
+
+
+IN_PROCESS = InProcessChunkDispatcher()
 
 
 @dataclass
@@ -117,7 +125,7 @@ class SyncEngine:
 
     # --- jobs ----------------------------------------------------------------------------------------------
     def run(
-        self, job: Job, dispatch: ChunkDispatcher | None = None, correlation_id: str | None = None
+        self, job: Job, dispatch: ChunkDispatcher = IN_PROCESS, correlation_id: str | None = None
     ) -> dict[str, Any]:
         run_id = correlation_id or str(uuid.uuid4())
         started = self.clock()
@@ -131,6 +139,7 @@ class SyncEngine:
                     "full_resync": False}  # fmt: skip
         stats = RunStats()
         released = True
+        partial: DispatchFailed | None = None
         try:
             version = self.source.version()
             if not aspire_version_supported(version):
@@ -151,10 +160,19 @@ class SyncEngine:
             if full:
                 chunks = list(self.plan_chunks())
                 record["chunks_total"] = len(chunks)
-                if dispatch is not None and dispatch(run_id, record["started_at"], chunks):
-                    # Chunks run in parallel workers; the last one to finish completes this run record.
+                if dispatch.queues:
+                    # Chunks run in parallel workers; the last one to finish completes this run record, which
+                    # therefore exists before the first chunk is queued.
                     record["status"] = "dispatched"
                     self.state.put_run({**record, **stats.__dict__})
+                    try:
+                        dispatch.send([chunk.message(run_id, record["started_at"]) for chunk in chunks])
+                    except DispatchFailed as failure:
+                        if failure.queued:
+                            # Queued chunks run anyway: the lease stays with them (until they are all done
+                            # or its TTL), so no second run overlaps them; see `finish_chunk`.
+                            partial, released = failure, False
+                        raise
                     released = False
                     return {**record, **stats.__dict__}
                 for chunk in chunks:
@@ -177,7 +195,10 @@ class SyncEngine:
             raise
         finally:
             record.update(stats.__dict__, ended_at=self.clock().isoformat(), batch_write_calls=self.writer.stats.calls)
-            if record["status"] != "dispatched":
+            if partial is not None:
+                record["chunks_queued"] = partial.queued
+                self.state.fail_dispatched_run(record, record["errors"], partial.queued)
+            elif record["status"] != "dispatched":
                 self.state.put_run(record)
             if released:
                 self.state.release_lease(run_id)
@@ -199,13 +220,30 @@ class SyncEngine:
         self._commit(pending, stats)
         return {"accounts": sorted(account_ids), **stats.__dict__}
 
-    def finish_chunk(self, message: dict[str, Any], progress: Any) -> dict[str, Any] | None:
+    def handle(self, message: ChunkMessage | CustomerSyncMessage, progress: ChunkProgress) -> dict[str, Any] | None:
+        """One message of the sync queue (`sync_worker`): the completed run when it was the run's last chunk."""
+        if isinstance(message, CustomerSyncMessage):
+            self.sync_customer(message.account_ids)
+            return None
+        return self.finish_chunk(message, progress)
+
+    def finish_chunk(self, message: ChunkMessage, progress: ChunkProgress) -> dict[str, Any] | None:
         """Worker side of a dispatched run: process one chunk, count it, and complete the run when it is the
-        last. SQS redelivers a chunk whose worker failed; rebuilding is idempotent, so a redelivery is safe."""
+        last. SQS redelivers a chunk whose worker failed; rebuilding is idempotent, so a redelivery is safe.
+
+        A chunk of a run whose dispatch failed partway (status `failed`, `chunks_queued` set) still rebuilds
+        its range (correct data, converging like any run) but never marks the run succeeded nor moves the
+        watermark, since the chunks never queued were not synced. The last queued chunk to finish releases
+        the lease; if they all finished before the run was marked failed, the lease expires by its TTL."""
         stats = self.process_chunk(self.chunk_from_message(message))
         counters = {k: v for k, v in stats.__dict__.items() if v}
-        run = progress.complete_chunk(f"{message['started_at']}#{message['run_id']}", counters)
-        if int(run.get("chunks_done", 0)) < int(run.get("chunks_total", 0)) or run.get("status") != "dispatched":
+        run = progress.complete_chunk(message.run_key, counters)
+        done = int(run.get("chunks_done", 0))
+        if run.get("status") == "failed" and "chunks_queued" in run:
+            if done >= int(run["chunks_queued"]):
+                self.state.release_lease(str(run["run_id"]))
+            return None
+        if done < int(run.get("chunks_total", 0)) or run.get("status") != "dispatched":
             return None
         upto = int(run["upto"])
         new_wm = {"incremental": upto - 1, "daily": upto - 1}
@@ -266,16 +304,13 @@ class SyncEngine:
                         previous_end, ids = next_first, [next_first]
             yield Chunk(kind, tuple(ids), previous_end, None)  # type: ignore[arg-type]
 
-    def chunk_from_message(self, message: dict[str, Any]) -> Chunk:
-        kind = message["kind"]
+    def chunk_from_message(self, message: ChunkMessage) -> Chunk:
+        kind = message.entity
         query = "contract_ids_in_range" if kind == "C" else "account_ids_in_range"
         column = "ContractId" if kind == "C" else "AccountId"
-        ids = [
-            str(r[column])
-            for page in self.source.stream(query, {"first": message["first"], "last": message["last"]}, self.page_size)
-            for r in page
-        ]
-        return Chunk(kind, tuple(ids), message["sweep_first"], message["sweep_end"])
+        params = {"first": message.first, "last": message.last}
+        ids = [str(r[column]) for page in self.source.stream(query, params, self.page_size) for r in page]
+        return Chunk(kind, tuple(ids), message.sweep_first, message.sweep_end)
 
     def process_chunk(self, chunk: Chunk) -> RunStats:
         stats = RunStats(chunks=1)

@@ -90,6 +90,22 @@ class DynamoSyncState:
             status = {"pk": SYNC_PK, "sk": f"LAST_SUCCESS#{run['job']}", **run}
             self._client.put_item(TableName=self.table, Item=to_item(status))
 
+    def fail_dispatched_run(self, run: dict[str, Any], errors: list[str], chunks_queued: int) -> None:
+        """Marks a dispatched run failed in place: an update, not a put, so the `chunks_done` its queued
+        chunks are counting into the record survives."""
+        self._client.update_item(
+            TableName=self.table,
+            Key=key(RUNS_PK, f"{run['started_at']}#{run['run_id']}"),
+            UpdateExpression="SET #s = :failed, #e = :errors, chunks_queued = :queued, ended_at = :ended",
+            ExpressionAttributeNames={"#s": "status", "#e": "errors"},
+            ExpressionAttributeValues={
+                ":failed": {"S": "failed"},
+                ":errors": {"L": [{"S": e} for e in errors]},
+                ":queued": {"N": str(chunks_queued)},
+                ":ended": {"S": str(run["ended_at"])},
+            },
+        )
+
     def recent_runs(self, limit: int = 20) -> list[dict[str, Any]]:
         response = self._client.query(
             TableName=self.table,

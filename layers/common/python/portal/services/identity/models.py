@@ -5,9 +5,9 @@ Times the rules compare are epoch seconds (`int`), as the TTL attribute is; time
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import Literal
 
 from portal.domain.errors import BadRequest, Conflict, Unauthorized
 
@@ -181,29 +181,6 @@ class TotpSetup:
     secret: str
     otpauth_uri: str
     qr_svg: str
-
-
-@dataclass(frozen=True)
-class SessionPrincipal:
-    """Who a valid token belongs to, as the authorizer passes it on."""
-
-    site_id: str
-    user_id: str
-    session_id: str
-    account_ids: tuple[str, ...] = field(default_factory=tuple)
-
-
-class SignedIn(Protocol):
-    """The verified principal of an authenticated route (`portal.api.auth.EndUserPrincipal` is one)."""
-
-    @property
-    def site_id(self) -> str: ...
-
-    @property
-    def user_id(self) -> str: ...
-
-    @property
-    def session_id(self) -> str: ...
 
 
 # --- errors the identity routes raise (mapped to HTTP by the one resolver) -------------------------------------

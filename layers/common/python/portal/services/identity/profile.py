@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portal.domain.errors import Unauthorized, ValidationFailed
+from portal.domain.principal import EndUser
 from portal.observability import logger
 from portal.services.identity.clock import iso
 from portal.services.identity.context import IdentityContext
@@ -11,7 +12,6 @@ from portal.services.identity.models import (
     ChallengeMethod,
     LinkedAccount,
     Profile,
-    SignedIn,
     UserRecord,
     UserStatus,
 )
@@ -21,13 +21,13 @@ class ProfileService:
     def __init__(self, ctx: IdentityContext) -> None:
         self._ctx = ctx
 
-    def _record(self, principal: SignedIn) -> UserRecord:
+    def _record(self, principal: EndUser) -> UserRecord:
         record = self._ctx.store.get_user(principal.site_id, principal.user_id)
         if record is None or record.user.status != UserStatus.ACTIVE:
             raise Unauthorized("Sign in to continue.")
         return record
 
-    def me(self, principal: SignedIn) -> Profile:
+    def me(self, principal: EndUser) -> Profile:
         site, settings = self._ctx.site(principal.site_id)
         record = self._record(principal)
         names = self._ctx.records.account_names(principal.site_id, record.account_ids)
@@ -49,7 +49,7 @@ class ProfileService:
             totp_enabled=record.totp is not None,
         )
 
-    def change_password(self, principal: SignedIn, current_password: str, new_password: str) -> None:
+    def change_password(self, principal: EndUser, current_password: str, new_password: str) -> None:
         """Needs the current password; every other session of the user ends, and every emailed link (the
         store raises the password version)."""
         key = AttemptKey(principal.site_id, "password", "user", principal.user_id)

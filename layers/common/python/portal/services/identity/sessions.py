@@ -11,10 +11,11 @@ from datetime import timedelta
 from typing import Protocol
 
 from portal.domain.errors import Unauthorized
+from portal.domain.principal import EndUser
 from portal.observability import logger
 from portal.services.identity import tokens
 from portal.services.identity.clock import Clock, epoch
-from portal.services.identity.models import IssuedSession, SessionPrincipal, SessionRecord, UserStatus
+from portal.services.identity.models import IssuedSession, SessionRecord, UserStatus
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
@@ -61,7 +62,7 @@ class SessionService:
         logger.info("session started", extra={"site_id": site_id, "user_id": user_id, "session_id": session.session_id})
         return IssuedSession(token, session.session_id, int(IDLE_TIMEOUT.total_seconds()))
 
-    def authenticate(self, token: str) -> SessionPrincipal:
+    def authenticate(self, token: str) -> EndUser:
         """The principal of a live session of an Active user; Unauthorized otherwise. The principal's site is
         the token's own site: the caller compares it with the site of the path."""
         site_id = tokens.session_token_site(token)
@@ -79,7 +80,7 @@ class SessionService:
             raise _not_signed_in()
         if now - session.last_seen_at >= TOUCH_INTERVAL.total_seconds():
             self._store.touch_session(site_id, token_hash, now)
-        return SessionPrincipal(site_id, session.user_id, session.session_id, facts[1])
+        return EndUser(site_id, session.user_id, session.session_id, facts[1])
 
     def revoke(self, site_id: str, user_id: str, session_id: str) -> None:
         self._store.delete_session(site_id, user_id, session_id)

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from portal.domain.errors import RateLimited
+from portal.domain.principal import EndUser
 from portal.emails import mfa_code_email
 from portal.observability import logger
 from portal.services.identity import tokens
@@ -25,7 +26,6 @@ from portal.services.identity.models import (
     IssuedSession,
     LoginResult,
     MfaRequired,
-    SignedIn,
     UserRecord,
     UserStatus,
 )
@@ -163,7 +163,7 @@ class SignInService:
             raise InvalidCode()
         return challenge
 
-    def logout(self, principal: SignedIn) -> None:
+    def logout(self, principal: EndUser) -> None:
         self._ctx.sessions.revoke(principal.site_id, principal.user_id, principal.session_id)
 
 

@@ -15,10 +15,11 @@ import pyotp
 import segno
 
 from portal.domain.errors import Conflict, ValidationFailed
+from portal.domain.principal import EndUser
 from portal.observability import logger
 from portal.services.identity.clock import iso
 from portal.services.identity.context import IdentityContext
-from portal.services.identity.models import AttemptKey, SignedIn, TotpSeed, TotpSetup
+from portal.services.identity.models import AttemptKey, TotpSeed, TotpSetup
 
 DRIFT_STEPS = 1
 SETUP_LIFETIME = timedelta(minutes=15)
@@ -49,7 +50,7 @@ class TotpService:
     def __init__(self, ctx: IdentityContext) -> None:
         self._ctx = ctx
 
-    def start(self, principal: SignedIn) -> TotpSetup:
+    def start(self, principal: EndUser) -> TotpSetup:
         """A new secret, pending until confirmed with a code (an app already in use keeps working until then)."""
         site, _ = self._ctx.site(principal.site_id)
         record = self._ctx.store.get_user(principal.site_id, principal.user_id)
@@ -64,7 +65,7 @@ class TotpService:
         segno.make(uri, error="m").save(buffer, kind="svg", xmldecl=False, scale=4, border=2)
         return TotpSetup(secret=secret, otpauth_uri=uri, qr_svg=buffer.getvalue().decode())
 
-    def confirm(self, principal: SignedIn, code: str) -> None:
+    def confirm(self, principal: EndUser, code: str) -> None:
         """Activates the pending app with one of its codes; other sessions end (an MFA change)."""
         key = AttemptKey(principal.site_id, "mfa", "user", principal.user_id)
         with self._ctx.throttle.attempt(key) as attempt:
@@ -87,7 +88,7 @@ class TotpService:
         self._ctx.sessions.revoke_all(principal.site_id, principal.user_id, keep_session_id=principal.session_id)
         logger.info("authenticator app enabled", extra={"site_id": principal.site_id, "user_id": principal.user_id})
 
-    def remove(self, principal: SignedIn) -> None:
+    def remove(self, principal: EndUser) -> None:
         """Removes the app (later logins fall back to the site's email codes); other sessions end."""
         removed = self._ctx.store.delete_totp(principal.site_id, principal.user_id)
         if removed:
