@@ -145,7 +145,7 @@ def test_links_written_before_they_were_numbered_still_redeem(store: DynamoIdent
     # A user and a link stored without serials or versions (as before this change) count as 0
     store.create_user(user(), [], link_source="test")
     boto3.client("dynamodb").update_item(
-        TableName=TableSettings.from_env().table_identity,
+        TableName=TableSettings.load().table_identity,
         Key={"pk": {"S": "S#summit#U#u1"}, "sk": {"S": "USER"}},
         UpdateExpression="REMOVE password_version",
     )

@@ -105,6 +105,15 @@ class IdentitySettings(ApiSettings):
     outbox_dir: str = Field("", alias="PORTAL_OUTBOX_DIR")
 
 
+class PaymentsSettings(IdentitySettings):
+    """The end-user payments function (`payments`): bank accounts and one-time ACH payments (PRODUCT.md §5)."""
+
+    # Secrets Manager secret holding the HMAC key of bank-account fingerprints (routing + account number).
+    fingerprint_secret_id: Required = Field(alias="PORTAL_FINGERPRINT_SECRET_ID")
+    # SQS queue the payments writer consumes: each accepted or canceled payment is announced there.
+    payments_queue_url: Required = Field(alias="PAYMENTS_QUEUE_URL")
+
+
 class SyncSettings(TableSettings):
     """The sync functions (`sync_incremental`, `sync_daily`, `sync_worker`)."""
 

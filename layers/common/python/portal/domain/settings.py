@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -36,6 +37,9 @@ class InstanceSettings(BaseModel):
     bank_verification_mode: Literal["allow_any", "existing_only"] = "allow_any"
     bank_verification_since: str | None = None  # ISO time the existing_only mode was switched on
     login_branding: LoginBranding = LoginBranding()
+    # PRODUCT.md §5 payments: the most one payment may be, and how far ahead its payment date may lie.
+    payment_limit: Decimal = Field(Decimal("100000.00"), gt=0, max_digits=12, decimal_places=2)
+    payment_max_days_ahead: int = Field(30, ge=0, le=365)
 
 
 class Site(BaseModel):
