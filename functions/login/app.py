@@ -7,7 +7,7 @@ authenticated routes, and makes one identity service call (portal/services/ident
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -17,17 +17,22 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from login import models as m
 from portal.api.auth import principal_for_site
 from portal.api.resolver import make_resolver
-from portal.domain.enrollment import EnrollmentRequest
 from portal.observability import logger, metrics
-from portal.services.identity.models import IssuedSession, LoginResult
 from portal.services.sites import PublicSite, public_branding
 from portal.wiring import Wiring
 
+if TYPE_CHECKING:
+    from portal.services.identity.models import LoginResult
+
+# The identity service's own modules load with its first use (`wiring.identity`), not at cold start: the first
+# request of a container is often the site's branding, which needs none of them.
 router = Router()
 wiring = Wiring.from_env()
 
 
 def _token_or_challenge(result: LoginResult) -> m.TokenResponse | m.MfaChallengeResponse:
+    from portal.services.identity.models import IssuedSession
+
     if isinstance(result, IssuedSession):
         return m.TokenResponse(access_token=result.access_token, expires_in=result.expires_in)
     return m.MfaChallengeResponse(challenge_id=result.challenge_id, mfa_method=result.method)
@@ -79,6 +84,8 @@ def reset_password(site: str, body: m.TokenPasswordRequest) -> Response[None]:
 
 @router.post("/sites/<site>/enrollment", status_code=202)
 def enroll(site: str, body: m.EnrollmentBody) -> m.CheckEmailResponse:
+    from portal.domain.enrollment import EnrollmentRequest
+
     request = EnrollmentRequest(body.first_name, body.last_name, body.email, body.postal_code, body.contract_id)
     wiring.identity.enrollment.enroll(site, request)
     return m.CheckEmailResponse()

@@ -15,7 +15,13 @@ from portal.api.fields import Code, Email, Id, Name, PostalCode, Secret, Token
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # defer_build: a model's validator is built on its first use, not at import, so a cold start that serves a
+    # login does not also build the enrollment, TOTP and password-change models (PRODUCT: cold start at the floor).
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(defer_build=True)
 
 
 class LoginRequest(Body):
@@ -58,28 +64,28 @@ class TotpConfirmRequest(Body):
     code: Code
 
 
-class TokenResponse(BaseModel):
+class TokenResponse(Out):
     access_token: str
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the token scheme, not a secret
     expires_in: int
 
 
-class MfaChallengeResponse(BaseModel):
+class MfaChallengeResponse(Out):
     mfa_required: Literal[True] = True
     challenge_id: str
     mfa_method: Literal["email", "totp"]
 
 
-class CheckEmailResponse(BaseModel):
+class CheckEmailResponse(Out):
     status: Literal["check_email"] = "check_email"
 
 
-class LinkedAccountOut(BaseModel):
+class LinkedAccountOut(Out):
     account_id: str
     name: str | None
 
 
-class MeResponse(BaseModel):
+class MeResponse(Out):
     user_id: str
     site_id: str
     email: str
@@ -91,7 +97,7 @@ class MeResponse(BaseModel):
     totp_enabled: bool
 
 
-class TotpSetupResponse(BaseModel):
+class TotpSetupResponse(Out):
     secret: str
     otpauth_uri: str
     qr_svg: str

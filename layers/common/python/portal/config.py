@@ -28,7 +28,8 @@ class SettingsError(RuntimeError):
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # defer_build: a container validates one model; the others' validators are never built at its cold start.
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     # Fields that are required in AWS but may be left out when a local stand-in replaces them (see SyncSettings).
     required_in_aws: ClassVar[tuple[str, ...]] = ()

@@ -7,19 +7,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from portal.domain.contracts import (
-    AmortizationRow,
-    Asset,
-    ContractRecord,
-    Financials,
-    Invoice,
-    LineOfCredit,
-    SyncRun,
-)
-from portal.domain.settings import InstanceSettings, Site
-from portal.domain.visibility import Listing
+if TYPE_CHECKING:
+    # Annotations only: the sign-in function reads sites through `SiteReader` and must not pay at cold start
+    # for the contract read models (pydantic classes) that only the contracts function uses.
+    from portal.domain.contracts import (
+        AmortizationRow,
+        Asset,
+        ContractRecord,
+        Financials,
+        Invoice,
+        LineOfCredit,
+        SyncRun,
+    )
+    from portal.domain.settings import InstanceSettings, Site
+    from portal.domain.visibility import Listing
 
 
 class SiteReader(Protocol):

@@ -18,7 +18,7 @@ import binascii
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -242,8 +242,12 @@ def make_resolver(*routers: Router) -> PortalResolver:
     return app
 
 
-def add_meta_routes(app: APIGatewayRestResolver, title: str) -> None:
-    """`GET /health` and `GET /openapi.json` (the Powertools-generated document of the routes in `app`)."""
+def add_meta_routes(
+    app: APIGatewayRestResolver, title: str, described: Callable[[], APIGatewayRestResolver] | None = None
+) -> None:
+    """`GET /health` and `GET /openapi.json`: the Powertools-generated document of the routes in `app`, or of
+    the resolver `described()` builds (on the first request for the document, so a function that only
+    describes other functions' routes does not import them at cold start)."""
 
     @app.get("/health", include_in_schema=False)
     def _health() -> dict[str, str]:
@@ -251,5 +255,6 @@ def add_meta_routes(app: APIGatewayRestResolver, title: str) -> None:
 
     @app.get("/openapi.json", include_in_schema=False)
     def _openapi() -> dict[str, Any]:
-        document: dict[str, Any] = json.loads(app.get_openapi_json_schema(title=title, version=API_VERSION))
+        source = described() if described is not None else app
+        document: dict[str, Any] = json.loads(source.get_openapi_json_schema(title=title, version=API_VERSION))
         return document

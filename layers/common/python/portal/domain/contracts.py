@@ -43,7 +43,8 @@ OPERATING_LEASE = "OperatingLease"
 
 
 class _ReadModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # Built on first use: the contracts function's cold start pays only for the models its first request needs.
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
 
 class Asset(_ReadModel):

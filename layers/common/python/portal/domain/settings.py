@@ -22,7 +22,7 @@ def valid_site_id(value: str) -> bool:
 class LoginBranding(BaseModel):
     """Instance-wide branding of login pages and every authentication email."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)  # built on first use (cold start)
 
     logo_url: str = "https://static.example.com/portal/logo.svg"
     background_url: str = "https://static.example.com/portal/background.jpg"
@@ -31,7 +31,7 @@ class LoginBranding(BaseModel):
 
 
 class InstanceSettings(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)  # built on first use (cold start)
 
     mfa_all_sites: bool = False
     bank_verification_mode: Literal["allow_any", "existing_only"] = "allow_any"
@@ -43,7 +43,7 @@ class InstanceSettings(BaseModel):
 
 
 class Site(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)  # built on first use (cold start)
 
     site_id: str = Field(pattern=SITE_ID_PATTERN)
     display_name: str = Field(min_length=1, max_length=100)

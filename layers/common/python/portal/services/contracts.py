@@ -47,7 +47,8 @@ _T = TypeVar("_T")
 
 # --- requests ---------------------------------------------------------------------------------------------------
 class PageQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # defer_build: validators are built on first use, not at cold start (see portal/domain/contracts.py).
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     limit: int = Field(DEFAULT_PAGE, ge=1, le=MAX_PAGE, description="Items per page, 1-100.")
     next_token: str | None = Field(None, description="The `next_token` of the previous page.")
@@ -62,7 +63,11 @@ class InvoiceQuery(PageQuery):
 
 
 # --- responses --------------------------------------------------------------------------------------------------
-class ContractSummary(BaseModel):
+class _Response(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built on first use, like the queries
+
+
+class ContractSummary(_Response):
     contract_id: str
     status: Listing
     roles: list[str] = Field(description="Customer and/or Guarantor: what the user's linked accounts hold.")
@@ -76,7 +81,7 @@ class ContractSummary(BaseModel):
     past_due_amount: Money | None
 
 
-class Balances(BaseModel):
+class Balances(_Response):
     principal_balance: Money | None
     past_due_amount: Money | None
     payoff_amount: Money | None
@@ -95,20 +100,20 @@ class ContractDetail(ContractSummary):
     as_of: datetime | None = Field(description="When this data was last synced (its oldest part); null: never.")
 
 
-class ContractPage(BaseModel):
+class ContractPage(_Response):
     items: list[ContractSummary]
     next_token: str | None
     as_of: datetime | None
 
 
-class InvoicePage(BaseModel):
+class InvoicePage(_Response):
     contract_id: str
     items: list[Invoice]
     next_token: str | None
     as_of: datetime | None
 
 
-class AmortizationPage(BaseModel):
+class AmortizationPage(_Response):
     contract_id: str
     contract_type: str | None
     items: list[AmortizationRow]
@@ -121,7 +126,7 @@ class LineOfCreditView(LineOfCredit):
     account_name: str
 
 
-class LineOfCreditPage(BaseModel):
+class LineOfCreditPage(_Response):
     items: list[LineOfCreditView]
     next_token: str | None
     as_of: datetime | None
