@@ -36,6 +36,8 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("sync_incremental", "schedule", "15-minute incremental sync from ASPIRE", 1024, 900),
     Function("sync_daily", "schedule", "04:00 America/Chicago daily sync from ASPIRE", 1024, 900),
     Function("sync_worker", "worker", "one chunk of the daily/full sync (SQS consumer)", 1024, 900),
+    # payments writer (PRODUCT.md §5): stored payments into ASPIRE, cancel requests out of it
+    Function("payments_writer", "worker", "writes payments to ASPIRE and cancels them there (SQS consumer)", 512, 60),
 )
 
 FUNCTIONS_BY_NAME = {f.name: f for f in FUNCTIONS}
