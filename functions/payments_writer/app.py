@@ -20,7 +20,9 @@ from portal.services.payment_messages import MalformedPaymentMessage, read_payme
 from portal.wiring import SyncWiring
 
 wiring = SyncWiring.from_env(PaymentsWriterSettings)
-processor = BatchProcessor(event_type=EventType.SQS)
+# A failed record is reported as a batch item failure even when it is the whole batch (batch size 1): SQS
+# retries it the same way, and the invocation is not logged as a Lambda error for a routine ASPIRE outage.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def process(record: SQSRecord) -> str:
@@ -29,9 +31,8 @@ def process(record: SQSRecord) -> str:
     except MalformedPaymentMessage as error:
         logger.error(str(error), extra={"message_id": record.message_id})  # the body may hold anything: not logged
         raise
-    logger.append_keys(payment_id=message.payment_id, site_id=message.site_id)
     outcome = wiring.payment_writer.handle(message.site_id, message.user_id, message.payment_id)
-    logger.info("payment message handled", extra={"outcome": outcome})
+    logger.info("payment message handled", extra={"outcome": outcome, "payment_id": message.payment_id})
     return outcome
 
 
