@@ -92,6 +92,10 @@ ROUTES: tuple[Route, ...] = (
     # admin API
     Route("admin", "GET", "/health", "admin", "none"),
     Route("admin", "GET", "/openapi.json", "admin", "none"),
+    # admin payments (PRODUCT.md §5, §8.4): reads for any staff member
+    Route("admin", "GET", "/admin/sites/{site}/users/{user_id}/payments", "admin", "admin"),
+    Route("admin", "GET", "/admin/sites/{site}/payments", "admin", "admin"),
+    Route("admin", "GET", "/admin/sites/{site}/diagnostics/payments/{payment_id}", "admin", "admin"),
 )
 
 
