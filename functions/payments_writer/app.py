@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -33,6 +34,7 @@ def process(record: SQSRecord) -> str:
         raise
     outcome = wiring.payment_writer.handle(message.site_id, message.user_id, message.payment_id)
     logger.info("payment message handled", extra={"outcome": outcome, "payment_id": message.payment_id})
+    metrics.add_metric(name="PaymentMessagesHandled", unit=MetricUnit.Count, value=1)
     return outcome
 
 
