@@ -74,6 +74,9 @@ class PaymentWriter:
             except AspireUnavailable:
                 self._note_unreachable(payment)
                 raise
+            except PaymentNotWritable as error:
+                self.ledger.record_error(payment, str(error))  # for the diagnostics; the message dead-letters
+                raise
         raise StaleTransition(f"payment {payment_id} kept moving; left to the retry")
 
     # --- Pending -> Scheduled ------------------------------------------------------------------------------
@@ -118,8 +121,7 @@ class PaymentWriter:
             return "canceled"
         # An EFT run took a row in the seconds between insert and cancel: ASPIRE collects, so the portal must not
         # say Canceled. Canceled -> Scheduled is the one backwards move, and it says why.
-        marked = [{**a, "alternate_eft_id": a["alternate_eft_id"], "eft_status": states[a["portal_payment_id"]]}
-                  for a in allocations]  # fmt: skip
+        marked = [{**a, "eft_status": states[a["portal_payment_id"]]} for a in allocations]
         self.ledger.transition(
             payment, "Scheduled", at=self._now(), by="writer", allocations=marked,
             note="cancel too late: an EFT run had already picked the payment up in ASPIRE",
