@@ -281,9 +281,7 @@ class SyncEngine:
         payments = self.payments
         if payments is None:
             return {}
-        changed, batches = self._eft_changes
-        rows = [r for r in self._efts_seen
-                if str(r["AlternateEftId"]) in changed or str(r.get("EftBatchId") or "") in batches]  # fmt: skip
+        rows = self._efts_seen
         counts: dict[str, int] = {}
         steps: list[Callable[[], dict[str, int]]] = [payments.sweep]
         if rows:
@@ -399,8 +397,12 @@ class SyncEngine:
             daily_ids = sorted(wanted & needs_all)
             invoices = _group(self._read("invoices_by_contracts", incremental_ids, stats)) if incremental_ids else {}
             efts = _group(self._read("efts_by_contracts", incremental_ids, stats)) if incremental_ids else {}
-            if self.payments is not None:
-                self._efts_seen.extend(row for rows_of in efts.values() for row in rows_of)
+            if self.payments is not None and (self._eft_changes[0] or self._eft_changes[1]):
+                # Only the rows this incremental run saw change: a daily run keeps none (its memory stays flat).
+                changed, batches = self._eft_changes
+                self._efts_seen.extend(r for rows_of in efts.values() for r in rows_of
+                                       if str(r["AlternateEftId"]) in changed
+                                       or str(r.get("EftBatchId") or "") in batches)  # fmt: skip
             financials: dict[str, list[dict[str, Any]]] = {}
             amortization: dict[str, list[dict[str, Any]]] = {}
             assets: dict[str, list[dict[str, Any]]] = {}
