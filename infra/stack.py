@@ -27,7 +27,7 @@ DEFAULT_SENDER_DOMAIN = "example.com"
 
 # Who may use what, by function name (names that do not exist yet are skipped).
 SENDS_EMAIL = ("login", "admin")
-USES_APP_KEY = ("login",)
+USES_APP_KEY = ("login", "payments_writer")  # payments_writer decrypts bank account numbers for ASPIRE
 
 # Every variable name comes from the settings models (portal/config.py): one spelling, checked by
 # tests/infra against the model each function loads (FUNCTION_SETTINGS).
@@ -35,8 +35,8 @@ ASPIRE_SECRET_ENV = SyncSettings.env_name("aspire_secret_id")
 
 
 def reads_aspire(function: Function) -> bool:
-    """The sync functions: the two scheduled ones and any `sync_*` helper (e.g. the chunk worker)."""
-    return function.kind == "schedule" or function.name.startswith("sync_")
+    """The sync functions (the two scheduled ones, any `sync_*` helper) and the payments writer."""
+    return function.kind == "schedule" or function.name.startswith("sync_") or function.name == "payments_writer"
 
 
 class PortalStack(Stack):

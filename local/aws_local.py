@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from local.runtime import LOCAL_SENDER, REGION, LocalError
+from local.runtime import LOCAL_SENDER, PAYMENTS_DLQ, PAYMENTS_QUEUE, REGION, LocalError
 
 ADMIN_POOL_NAME = "customer-portal-admins"
 ADMIN_GROUPS = ("portal-admins", "portal-support")
@@ -44,6 +44,21 @@ class AdminPool:
 
 def ensure_ses(endpoint: str) -> None:
     aws_client("ses", endpoint).verify_email_identity(EmailAddress=LOCAL_SENDER)
+
+
+# --- payments (paywriter): the writer's queue with its dead-letter queue, as the stack creates them ----------
+PAYMENTS_MAX_RECEIVES = 5
+PAYMENTS_VISIBILITY_S = 10  # locally short, so a failed record comes back while you watch (AWS: 6 x timeout)
+
+
+def ensure_payments_queue(endpoint: str) -> str:
+    """The payments queue (and its DLQ, `maxReceiveCount` 5); returns its URL."""
+    sqs = aws_client("sqs", endpoint)
+    dead = sqs.create_queue(QueueName=PAYMENTS_DLQ)["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = json.dumps({"deadLetterTargetArn": dead_arn, "maxReceiveCount": str(PAYMENTS_MAX_RECEIVES)})
+    attributes = {"VisibilityTimeout": str(PAYMENTS_VISIBILITY_S), "RedrivePolicy": redrive}
+    return str(sqs.create_queue(QueueName=PAYMENTS_QUEUE, Attributes=attributes)["QueueUrl"])
 
 
 def ensure_admin_pool(endpoint: str) -> AdminPool:

@@ -74,6 +74,11 @@ def run_sync(job: str) -> dict[str, Any]:
         "chunks",
         "reason",
         "errors",
+        # payments (paywriter): the read-back and the sweep of the incremental run
+        "payments_paid",
+        "payments_updated",
+        "payments_swept",
+        "payments_sweep_failed",
     )
     return {k: summary[k] for k in keys if k in summary}
 

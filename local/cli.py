@@ -73,6 +73,11 @@ def cmd_aspire(args: argparse.Namespace) -> int:
             result = simulator.set_label(path, args.contract_id, args.label)
         elif args.action == "eft-run":
             result = simulator.eft_run(path, datetime.now(UTC))
+        elif args.action == "outage":
+            from portal.adapters.aspire.outage import set_outage
+
+            on = set_outage(PATHS.aspire_outage, args.state == "on")
+            result = {"action": "outage", "aspire_reachable": not on, "flag": str(PATHS.aspire_outage)}
         else:
             result = simulator.restore_snapshot(path)
     except simulator.SimulatorError as error:
@@ -105,6 +110,8 @@ def cmd_serve(args: argparse.Namespace, *, prepare: bool = False) -> int:
     from local import bootstrap
     from local.aws_local import CognitoJwtVerifier
     from local.gateway import Gateway, GatewayServer
+    from local.payments_poller import PaymentsPoller
+    from local.runtime import payments_queue_url
     from local.scheduler import Scheduler
     from local.services import local_services
     from local.web_links import WebLinksServer
@@ -140,6 +147,8 @@ def cmd_serve(args: argparse.Namespace, *, prepare: bool = False) -> int:
         admin = GatewayServer(Gateway("admin", verifier), ports.admin, log).start()
         web = WebLinksServer(ports.web, enduser.url, log).start()
         scheduler = Scheduler(lambda s: log(bootstrap.fire_schedule(s))).start()
+        # The payments writer's event source mapping: a stored payment is Scheduled within seconds.
+        poller = PaymentsPoller(services.moto_endpoint, payments_queue_url(services.moto_endpoint), log).start()
         state = RuntimeState(
             pid=os.getpid(),
             dynamodb_endpoint=services.dynamodb_endpoint,
@@ -163,6 +172,7 @@ def cmd_serve(args: argparse.Namespace, *, prepare: bool = False) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the clean shutdown
         print("\nstopping...", flush=True)
         scheduler.stop()
+        poller.stop()
         enduser.stop()
         admin.stop()
         web.stop()
@@ -204,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     set_label.add_argument("contract_id")
     set_label.add_argument("label")
     actions.add_parser("eft-run")
+    outage = actions.add_parser("outage", help="make ASPIRE unreachable for the portal (on) or reachable again (off)")
+    outage.add_argument("state", choices=["on", "off"])
     actions.add_parser("restore-snapshot")
     outbox = sub.add_parser("outbox", help="list the emails the portal sent (.local/outbox)")
     outbox.add_argument("--last", type=int, default=10)

@@ -23,6 +23,10 @@ REGION = "us-east-1"
 # the moto server and the sender identity verified there (local/kms_local.py, local/aws_local.py).
 LOCAL_KMS_KEY_ALIAS = "alias/customer-portal"
 LOCAL_SENDER = "no-reply@portal.example.com"
+# The payments queue on the moto server (local/aws_local.py) and its dead-letter queue; moto's account id.
+PAYMENTS_QUEUE = "portal-payments"
+PAYMENTS_DLQ = "portal-payments-dlq"
+MOTO_ACCOUNT = "123456789012"
 
 
 class LocalError(Exception):
@@ -62,6 +66,11 @@ class Paths:
     @property
     def personas(self) -> Path:
         return self.state / "demo-personas.json"
+
+    @property
+    def aspire_outage(self) -> Path:
+        """While this file exists ASPIRE is unreachable for the portal (`portal-local aspire outage on`)."""
+        return self.state / "aspire-outage"
 
     @property
     def runtime_file(self) -> Path:
@@ -140,12 +149,20 @@ def handler_environment(paths: Paths, dynamodb_endpoint: str, moto_endpoint: str
         "PORTAL_SENDER_EMAIL": LOCAL_SENDER,
         # Email links open web pages, never an API route (a click is a GET; the API's routes are POST).
         "PORTAL_WEB_BASE_URL": os.environ.get("PORTAL_WEB_BASE_URL", f"http://127.0.0.1:{Ports().web}"),
+        # payments (paywriter): the writer's queue, polled in-process (local/payments_poller.py), and the
+        # outage switch of `portal-local aspire outage on|off`
+        "PAYMENTS_QUEUE_URL": payments_queue_url(moto_endpoint),
+        "ASPIRE_OUTAGE_FLAG": str(paths.aspire_outage),
         "POWERTOOLS_SERVICE_NAME": "customer-portal",
         "POWERTOOLS_METRICS_NAMESPACE": "CustomerPortal",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
         "POWERTOOLS_METRICS_DISABLED": "true",
         **table_env(TABLE_PREFIX),
     }
+
+
+def payments_queue_url(moto_endpoint: str) -> str:
+    return f"{moto_endpoint}/{MOTO_ACCOUNT}/{PAYMENTS_QUEUE}"
 
 
 def apply_environment(env: dict[str, str]) -> None:

@@ -71,6 +71,7 @@ def local_services(paths: Paths, ports: Ports | None = None, *, serving: bool = 
         try:
             dynamodb_local.ensure_tables(dynamodb_local.client(dynamo.endpoint), TABLE_PREFIX)
             aws_local.ensure_ses(moto_endpoint)
+            aws_local.ensure_payments_queue(moto_endpoint)
             kms_local.ensure_kms_key(moto_endpoint, paths)
             pool = aws_local.ensure_admin_pool(moto_endpoint)
             apply_environment(handler_environment(paths, dynamo.endpoint, moto_endpoint))

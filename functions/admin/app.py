@@ -8,11 +8,12 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from admin.payments import router as payments_router
 from portal.api.resolver import add_meta_routes, make_resolver
 from portal.observability import logger, metrics
 
 router = Router()
-app = make_resolver(router)
+app = make_resolver(router, payments_router)
 add_meta_routes(app, title="Customer Portal admin API")
 
 

@@ -69,3 +69,15 @@ def test_serving_on_a_port_in_use_names_the_setting(
         assert cli.main(["serve"]) == 2
     line = one_line_error(capsys)
     assert f"port {busy} is already in use" in line and "PORTAL_PORT" in line
+
+
+def test_the_aspire_outage_switch_turns_on_and_off(state: Paths, capsys: pytest.CaptureFixture[str]) -> None:
+    # Given a demo database (the switch belongs to it)
+    state.state.mkdir(parents=True)
+    state.aspire_db.touch()
+    # When the outage is switched on, Then the flag the portal's ASPIRE source checks exists
+    assert cli.main(["aspire", "outage", "on"]) == 0
+    assert state.aspire_outage.exists() and '"aspire_reachable":false' in capsys.readouterr().out
+    # And switched off, it is gone
+    assert cli.main(["aspire", "outage", "off"]) == 0
+    assert not state.aspire_outage.exists() and '"aspire_reachable":true' in capsys.readouterr().out

@@ -145,7 +145,8 @@ def test_api_functions_cannot_scan(app: Synth) -> None:
 def test_secrets_reach_only_the_functions_that_need_them(app: Synth) -> None:
     for function in FUNCTIONS:
         env = _env(app, function.name)
-        assert (ASPIRE_SECRET_ENV in env) == (function.kind == "schedule" or function.name.startswith("sync_"))
+        readers = function.kind == "schedule" or function.name.startswith("sync_") or function.name == "payments_writer"
+        assert (ASPIRE_SECRET_ENV in env) == readers
     # And the ASPIRE credentials are the only secret: the portal keeps no token signing key
     assert len(app.resources("AWS::SecretsManager::Secret")) == 1
 

@@ -234,6 +234,26 @@ def _get(path: str, api: str = "enduser") -> Sample:
     return lambda s: request(s, "GET", path, api=api)[0]
 
 
+# Staff requests (admin API): the Cognito claims API Gateway's authorizer passes, for a support member.
+STAFF_CLAIMS = {"sub": "staff-1", "email": "support@example.com", "cognito:groups": "portal-support"}
+
+
+def _staff_get(path: str) -> Sample:
+    def sample(s: Session) -> int:
+        import importlib
+
+        from portal.wiring import Wiring
+
+        importlib.import_module("admin.payments").wiring = Wiring.from_env()  # bound to this test's AWS
+        route, params = _resolve("admin", "GET", path)
+        event = api_event("GET", path, resource=route.path, path_params=params or None, api_id="admin",
+                          headers={"Idempotency-Key": s.idempotency_key}, query={"account_number": ACCOUNT_NUMBER},
+                          authorizer={"claims": STAFF_CLAIMS})  # fmt: skip
+        return call("admin", event)[0]
+
+    return sample
+
+
 SAMPLES: dict[tuple[str, str, str], tuple[Sample, int]] = {
     ("enduser", "GET", "/health"): (_get("/health"), 200),
     ("enduser", "GET", "/openapi.json"): (_get("/openapi.json"), 200),
@@ -260,6 +280,12 @@ SAMPLES: dict[tuple[str, str, str], tuple[Sample, int]] = {
     ("enduser", "GET", "/sites/{site}/lines-of-credit"): (_signed_in_get("/sites/summit/lines-of-credit"), 200),
     ("admin", "GET", "/health"): (_get("/health", "admin"), 200),
     ("admin", "GET", "/openapi.json"): (_get("/openapi.json", "admin"), 200),
+    # admin payments (paywriter)
+    ("admin", "GET", "/admin/sites/{site}/users/{user_id}/payments"): (
+        _staff_get("/admin/sites/summit/users/u-1/payments"), 200),
+    ("admin", "GET", "/admin/sites/{site}/payments"): (_staff_get("/admin/sites/summit/payments"), 200),
+    ("admin", "GET", "/admin/sites/{site}/diagnostics/payments/{payment_id}"): (
+        _staff_get("/admin/sites/summit/diagnostics/payments/20260101T000000000000-deadbeef"), 200),
 }  # fmt: skip
 
 

@@ -125,12 +125,26 @@ class SyncSettings(TableSettings):
     aspire_sqlite_path: str = Field("", alias="ASPIRE_SQLITE_PATH")
     # SQS queue of daily-sync chunks (AWS); unset locally, where the chunks run in-process.
     sync_chunk_queue_url: str = Field("", alias="SYNC_CHUNK_QUEUE_URL")
+    # --- payments (paywriter, issue #9): the incremental sync's sweep and the local outage switch ----------
+    # Where the sweep re-queues payments still waiting for the writer (AWS); unset: it runs the writer in-process.
+    payments_queue_url: str = Field("", alias="PAYMENTS_QUEUE_URL")
+    # Outbox items older than this are swept (the queue normally delivers within seconds).
+    payments_sweep_after_minutes: int = Field(5, ge=1, le=60, alias="PAYMENTS_SWEEP_AFTER_MINUTES")
+    # Local only: while this file exists, ASPIRE is unreachable for the portal (`portal-local aspire outage on`).
+    aspire_outage_flag: str = Field("", alias="ASPIRE_OUTAGE_FLAG")
 
     @model_validator(mode="after")
     def _aspire_source(self) -> Self:
         if not self.aspire_secret_id.strip() and not self.aspire_sqlite_path.strip():
             raise _missing(self.env_name("aspire_secret_id"))
         return self
+
+
+class PaymentsWriterSettings(SyncSettings):
+    """The payments writer (`payments_writer`, SQS consumer): ASPIRE like the sync, plus the application key
+    that decrypts a bank account's number for its AlternateEft rows (PRODUCT.md §5)."""
+
+    kms_key_id: Required = Field(alias="PORTAL_KMS_KEY_ID")
 
 
 # The model each function loads at cold start (the CDK stack gives each function what its model requires).
@@ -143,6 +157,8 @@ FUNCTION_SETTINGS: dict[str, type[TableSettings]] = {
     "sync_incremental": SyncSettings,
     "sync_daily": SyncSettings,
     "sync_worker": SyncSettings,
+    # payments writer (PRODUCT.md §5)
+    "payments_writer": PaymentsWriterSettings,
 }
 
 

@@ -10,6 +10,8 @@ runtime points the same code at DynamoDB Local and the moto server.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -17,20 +19,30 @@ import boto3
 from botocore.config import Config
 
 from portal.adapters.dynamodb.control import DynamoSiteRepository
-from portal.config import FUNCTION_SETTINGS, IdentitySettings, SyncSettings, TableSettings, running_function
+from portal.config import (
+    FUNCTION_SETTINGS,
+    IdentitySettings,
+    PaymentsWriterSettings,
+    SettingsError,
+    SyncSettings,
+    TableSettings,
+    running_function,
+)
 
 if TYPE_CHECKING:
     # The sync's modules load only in the sync functions: API functions never pay for them at cold start.
     from portal.adapters.aspire.port import AspireSource
     from portal.adapters.dynamodb.contracts import DynamoContractReader
     from portal.adapters.dynamodb.identity import DynamoIdentityStore
+    from portal.adapters.dynamodb.payment_ledger import DynamoPaymentLedger
     from portal.adapters.dynamodb.sync_state import ChunkProgress, DynamoSyncState
     from portal.services.identity.clock import Clock
     from portal.services.identity.ports import CustomerSync
     from portal.services.identity.service import Identity
     from portal.services.identity.sessions import SessionService
+    from portal.services.payment_writer import PaymentReadBack, PaymentSweep, PaymentWriter
     from portal.services.site_map_cache import SiteMapCache
-    from portal.services.sync import ChunkDispatcher, SyncEngine
+    from portal.services.sync import ChunkDispatcher, PaymentFollowUp, SyncEngine
 
 _BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
 
@@ -141,6 +153,38 @@ class Wiring:
 
         return DynamoContractReader(self.dynamodb, self.settings.table_data, self.settings.table_control)
 
+    # --- payments: the writer's view of the payments table, and ASPIRE for the admin diagnostics ------------
+    @cached_property
+    def payment_ledger(self) -> DynamoPaymentLedger:
+        from portal.adapters.dynamodb.payment_ledger import DynamoPaymentLedger
+
+        return DynamoPaymentLedger(self.dynamodb, self.settings.table_payments)
+
+    @cached_property
+    def aspire_if_configured(self) -> AspireSource | None:
+        """ASPIRE where this function is given a source (the admin diagnostics read AlternateEft live), else
+        None: the caller falls back to what the sync stored."""
+        try:
+            settings = self.settings if isinstance(self.settings, SyncSettings) else SyncSettings.load()
+        except SettingsError:
+            return None
+        return aspire_source(settings)
+
+
+def aspire_source(settings: SyncSettings) -> AspireSource:
+    if settings.aspire_sqlite_path:
+        from portal.adapters.aspire.sqlite import SqliteAspireSource
+
+        source: AspireSource = SqliteAspireSource(settings.aspire_sqlite_path)
+        if settings.aspire_outage_flag:
+            from portal.adapters.aspire.outage import SwitchableAspireSource
+
+            source = SwitchableAspireSource(source, settings.aspire_outage_flag)
+        return source
+    from portal.adapters.aspire.mssql import MssqlAspireSource
+
+    return MssqlAspireSource(settings.aspire_secret_id)
+
 
 class SyncWiring(Wiring):
     """The sync functions' adapters: ASPIRE (SQL Server in AWS, the SQLite demo file locally) and the engine."""
@@ -158,13 +202,7 @@ class SyncWiring(Wiring):
 
     @cached_property
     def aspire(self) -> AspireSource:
-        if self.sync_settings.aspire_sqlite_path:
-            from portal.adapters.aspire.sqlite import SqliteAspireSource
-
-            return SqliteAspireSource(self.sync_settings.aspire_sqlite_path)
-        from portal.adapters.aspire.mssql import MssqlAspireSource
-
-        return MssqlAspireSource(self.sync_settings.aspire_secret_id)
+        return aspire_source(self.sync_settings)
 
     @cached_property
     def sync_state(self) -> DynamoSyncState:
@@ -177,7 +215,35 @@ class SyncWiring(Wiring):
         from portal.services.sites import site_map
         from portal.services.sync import SyncEngine
 
-        return SyncEngine(self.aspire, self.sync_state, self.dynamodb, self.settings.table_data, site_map(self.sites))
+        return SyncEngine(
+            self.aspire, self.sync_state, self.dynamodb, self.settings.table_data, site_map(self.sites),
+            payments=self.payment_follow_up,
+        )  # fmt: skip
+
+    # --- payments (paywriter, issue #9) -------------------------------------------------------------------------
+    @cached_property
+    def payment_writer(self) -> PaymentWriter:
+        from portal.adapters.kms import KmsCipher
+        from portal.services.payment_writer import PaymentWriter
+
+        # The sync functions load SyncSettings; in-process sweeping (laptop, tests) needs the key too.
+        settings = self.settings if isinstance(self.settings, PaymentsWriterSettings) else PaymentsWriterSettings.load()
+        cipher = KmsCipher(boto3.client("kms", config=_BOTO_CONFIG), settings.kms_key_id)
+        return PaymentWriter(self.payment_ledger, self.aspire, cipher)
+
+    @cached_property
+    def payment_follow_up(self) -> PaymentFollowUp:
+        from portal.services.payment_writer import PaymentReadBack, PaymentSweep
+
+        queue_url = self.sync_settings.payments_queue_url
+        if queue_url:
+            from portal.adapters.sqs import SqsPaymentQueue
+
+            dispatch: Callable[[str, str, str], Any] = SqsPaymentQueue(self.sqs, queue_url)
+        else:
+            dispatch = lambda site, user, payment: self.payment_writer.handle(site, user, payment)  # noqa: E731
+        sweep = PaymentSweep(self.payment_ledger, dispatch, self.sync_settings.payments_sweep_after_minutes)
+        return _FollowUp(PaymentReadBack(self.payment_ledger), sweep)
 
     @cached_property
     def chunk_dispatcher(self) -> ChunkDispatcher:
@@ -196,3 +262,17 @@ class SyncWiring(Wiring):
         from portal.adapters.dynamodb.sync_state import ChunkProgress
 
         return ChunkProgress(self.dynamodb, self.settings.table_control)
+
+
+@dataclass(frozen=True)
+class _FollowUp:
+    """The sync's payment steps (`portal.services.sync.PaymentFollowUp`)."""
+
+    read_back_step: PaymentReadBack
+    sweep_step: PaymentSweep
+
+    def read_back(self, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+        return self.read_back_step.apply(rows)
+
+    def sweep(self) -> dict[str, int]:
+        return self.sweep_step.run()

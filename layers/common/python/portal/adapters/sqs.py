@@ -55,3 +55,17 @@ class SqsCustomerSync:
         message = CustomerSyncMessage(account_ids=tuple(accounts))
         self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=message.model_dump_json())
         return {"accounts": accounts, "queued": True}
+
+
+class SqsPaymentQueue:
+    """Announces a payment to the writer (`PAYMENTS_QUEUE_URL`); the sweep uses it to re-queue stale ones."""
+
+    def __init__(self, sqs: Any, queue_url: str) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+
+    def __call__(self, site_id: str, user_id: str, payment_id: str) -> None:
+        from portal.services.payment_messages import PaymentMessage
+
+        message = PaymentMessage(site_id=site_id, user_id=user_id, payment_id=payment_id)
+        self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=message.model_dump_json())

@@ -36,6 +36,8 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("sync_incremental", "schedule", "15-minute incremental sync from ASPIRE", 1024, 900),
     Function("sync_daily", "schedule", "04:00 America/Chicago daily sync from ASPIRE", 1024, 900),
     Function("sync_worker", "worker", "one chunk of the daily/full sync (SQS consumer)", 1024, 900),
+    # payments writer (PRODUCT.md §5): stored payments into ASPIRE, cancel requests out of it
+    Function("payments_writer", "worker", "writes payments to ASPIRE and cancels them there (SQS consumer)", 512, 60),
 )
 
 FUNCTIONS_BY_NAME = {f.name: f for f in FUNCTIONS}
@@ -90,6 +92,10 @@ ROUTES: tuple[Route, ...] = (
     # admin API
     Route("admin", "GET", "/health", "admin", "none"),
     Route("admin", "GET", "/openapi.json", "admin", "none"),
+    # admin payments (PRODUCT.md §5, §8.4): reads for any staff member
+    Route("admin", "GET", "/admin/sites/{site}/users/{user_id}/payments", "admin", "admin"),
+    Route("admin", "GET", "/admin/sites/{site}/payments", "admin", "admin"),
+    Route("admin", "GET", "/admin/sites/{site}/diagnostics/payments/{payment_id}", "admin", "admin"),
 )
 
 

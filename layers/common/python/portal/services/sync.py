@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from portal.adapters.aspire.port import AspireSource, aspire_version_supported
 from portal.adapters.aspire.recompute_queries import IN_LIST_SIZE, in_list_params
@@ -108,6 +108,15 @@ class InProcessChunkDispatcher:
 IN_PROCESS = InProcessChunkDispatcher()
 
 
+class PaymentFollowUp(Protocol):
+    """What the incremental sync does for payments after its writes (paywriter, issue #9): the read-back of
+    AlternateEft/EftBatch into the payments table, then the sweep of payments still waiting for the writer."""
+
+    def read_back(self, rows: Sequence[dict[str, Any]]) -> dict[str, int]: ...
+
+    def sweep(self) -> dict[str, int]: ...
+
+
 @dataclass
 class SyncEngine:
     source: AspireSource
@@ -118,7 +127,11 @@ class SyncEngine:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     page_size: int = 1000
     chunk_size: int = CHUNK_SIZE
+    payments: PaymentFollowUp | None = None
     writer: BatchWriter = field(init=False)
+    # AlternateEft rows the rebuilds read, and which of them this incremental run saw change (the read-back).
+    _efts_seen: list[dict[str, Any]] = field(init=False, default_factory=list)
+    _eft_changes: tuple[set[str], set[str]] = field(init=False, default_factory=lambda: (set(), set()))
 
     def __post_init__(self) -> None:
         self.writer = BatchWriter(self.dynamodb)
@@ -184,9 +197,12 @@ class SyncEngine:
                     self.state.set_watermarks(
                         {k: max(v, watermarks.get(k, 0)) for k, v in new_wm.items()}, self.clock()
                     )
+                if job == "incremental":  # a first run or a restore: no read-back (no changes known), but the sweep
+                    record.update(self._follow_up_payments())
             else:
                 stats.add(self.incremental(watermarks["incremental"], upto))
                 self.state.set_watermarks({"incremental": upto - 1}, self.clock())
+                record.update(self._follow_up_payments())
             record["status"] = "succeeded"
         except Exception as error:
             record["status"] = "failed"
@@ -257,6 +273,26 @@ class SyncEngine:
         self.state.release_lease(str(run["run_id"]))
         return run
 
+    # --- payments (read-back and sweep) -------------------------------------------------------------------
+    def _follow_up_payments(self) -> dict[str, int]:
+        """After the incremental writes: allocations picked up/posted -> the payments table, then the sweep.
+        Runs only when ASPIRE answered this run, so a payment reaches it at most one cycle after it is back.
+        A failure here is logged, not the run's: the synced data and the watermark are already right."""
+        payments = self.payments
+        if payments is None:
+            return {}
+        rows = self._efts_seen
+        counts: dict[str, int] = {}
+        steps: list[Callable[[], dict[str, int]]] = [payments.sweep]
+        if rows:
+            steps.insert(0, lambda: payments.read_back(rows))
+        for step in steps:
+            try:
+                counts.update(step())
+            except Exception:
+                logger.exception("payment follow-up of the incremental sync failed")
+        return counts
+
     # --- incremental ---------------------------------------------------------------------------------------
     def incremental(self, since: int, upto: int) -> RunStats:
         stats = RunStats()
@@ -278,12 +314,15 @@ class SyncEngine:
                         batches.add(str(row["EftBatchId"]))
                     else:
                         contracts.add(str(row["ContractId"]))
+                        if entity == "alternate_eft":
+                            self._eft_changes[0].add(str(row["AlternateEftId"]))
         # A bill-to location feeds the contracts billed there (enrollment's postal code and email checks);
         # a posted EFT batch changes the payment state of every contract it paid.
         for query, ids in (("contracts_by_bill_to_locations", locations), ("contracts_by_eft_batches", batches)):
             for batch in _batches(sorted(ids), IN_LIST_SIZE):
                 for page in self.source.stream(query, in_list_params(batch), self.page_size):
                     contracts.update(str(r["ContractId"]) for r in page)
+        self._eft_changes[1].update(batches)
         pending: list[dict[str, Any]] = []
         accounts |= self._rebuild_contracts(sorted(contracts), {"incremental"}, stats, pending)
         self._rebuild_accounts(sorted(accounts), {"incremental"}, stats, pending)
@@ -358,6 +397,12 @@ class SyncEngine:
             daily_ids = sorted(wanted & needs_all)
             invoices = _group(self._read("invoices_by_contracts", incremental_ids, stats)) if incremental_ids else {}
             efts = _group(self._read("efts_by_contracts", incremental_ids, stats)) if incremental_ids else {}
+            if self.payments is not None and (self._eft_changes[0] or self._eft_changes[1]):
+                # Only the rows this incremental run saw change: a daily run keeps none (its memory stays flat).
+                changed, batches = self._eft_changes
+                self._efts_seen.extend(r for rows_of in efts.values() for r in rows_of
+                                       if str(r["AlternateEftId"]) in changed
+                                       or str(r.get("EftBatchId") or "") in batches)  # fmt: skip
             financials: dict[str, list[dict[str, Any]]] = {}
             amortization: dict[str, list[dict[str, Any]]] = {}
             assets: dict[str, list[dict[str, Any]]] = {}
