@@ -65,7 +65,9 @@ def invoke(function: str, event: dict[str, Any]) -> Any:
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
     body = json.dumps({"error": {"code": code, "message": message}})
-    return {"statusCode": status, "headers": {"Content-Type": "application/json", **(headers or {})}, "body": body}
+    # Like the deployed gateway responses (infra/constructs/api.py): JSON, never cached.
+    base = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+    return {"statusCode": status, "headers": {**base, **(headers or {})}, "body": body}
 
 
 def split_path(raw_path: str) -> list[str] | None:

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ValidationError
 from portal.api.fields import Code, Email, Id, Name, PostalCode, Secret, Text, Token
 
 CONTROL = ["\x00", "\x07", "\t", "\n", "\r", "\x1b", "\x1f", "\x7f", "\x85", "\x9f", "\u2028", "\u2029"]
+# Characters that make a name display as something it is not: bidi overrides/isolates, marks, zero width, BOM.
+DISGUISING = ["\u202e", "\u202a", "\u2066", "\u2069", "\u200e", "\u200f", "\u200b", "\ufeff"]
 
 
 class Everything(BaseModel):
@@ -25,7 +27,7 @@ FIELDS = list(Everything.model_fields)
 
 
 @pytest.mark.parametrize("field", FIELDS)
-@pytest.mark.parametrize("char", CONTROL, ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize("char", CONTROL + DISGUISING, ids=lambda c: f"U+{ord(c):04X}")
 def test_a_control_character_inside_any_text_field_is_invalid(field: str, char: str) -> None:
     # Given a value with a control character between ordinary characters
     value = f"pat{char}@example.com" if field == "email" else f"ab{char}cd"
@@ -49,3 +51,10 @@ def test_a_password_with_a_control_character_at_its_end_is_invalid_too() -> None
     # A password is never trimmed, so a trailing control character is not silently removed either
     with pytest.raises(ValidationError):
         Everything.model_validate({"secret": "pass phrase\n"})
+
+
+def test_joiners_that_scripts_and_emoji_need_are_kept() -> None:
+    # Given a name with a zero-width non-joiner (Persian) and an emoji sequence with a zero-width joiner
+    value = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \U0001f469\u200d\U0001f4bb"
+    # When it is validated / Then it is kept as typed
+    assert Everything.model_validate({"name": value}).name == value

@@ -67,7 +67,12 @@ GOOD = {"email": "pat@example.com", "password": "a fine passphrase"}
 def assert_malformed(answer: tuple[int, Any, dict[str, str]]) -> None:
     status, body, _ = answer
     assert status == 400, body
-    assert body == {"error": {"code": "malformed_request", "message": "The request body is not a JSON object."}}
+    assert body == {
+        "error": {
+            "code": "malformed_request",
+            "message": "The request body is not a JSON object within the limits (nesting depth 32, numbers of at most 100 characters).",
+        }
+    }
 
 
 # --- bodies ------------------------------------------------------------------------------------------------------

@@ -31,7 +31,12 @@ def post(signed_in: SignedIn, route: Route, body: Any, headers: dict[str, str] |
     return status, answer
 
 
-MALFORMED = {"error": {"code": "malformed_request", "message": "The request body is not a JSON object."}}
+MALFORMED = {
+    "error": {
+        "code": "malformed_request",
+        "message": "The request body is not a JSON object within the limits (nesting depth 32, numbers of at most 100 characters).",
+    }
+}
 
 
 @pytest.mark.parametrize("route", BODY_ROUTES, ids=lambda r: r.path)

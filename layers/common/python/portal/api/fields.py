@@ -31,9 +31,11 @@ __all__ = [
     "has_control_characters",
 ]
 
-# C0 (incl. TAB/LF/CR), DEL, C1, and the two Unicode line/paragraph separators that JavaScript and log viewers
-# treat as line breaks. Leading/trailing whitespace of trimmed types is removed before this check.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# C0 (incl. TAB/LF/CR), DEL, C1, the two Unicode line/paragraph separators that JavaScript and log viewers
+# treat as line breaks, the bidirectional overrides/isolates that make a name display as something else
+# (U+202A-U+202E, U+2066-U+2069, U+200E/U+200F), the zero-width space and the BOM. Joiners (U+200C/U+200D) stay:
+# scripts and emoji need them. Leading/trailing whitespace of trimmed types is removed before this check.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b\u200e\u200f\ufeff]")
 
 
 def has_control_characters(value: str) -> bool:

@@ -23,7 +23,7 @@ class PublicSite(BaseModel):
 def public_branding(site_id: str, sites: SiteReader) -> PublicSite:
     site, settings = sites.get_site_and_settings(site_id) if valid_site_id(site_id) else (None, None)
     if site is None or settings is None:
-        raise NotFound(f"There is no site '{site_id}'.", code="site_not_found")
+        raise NotFound("There is no such site.", code="site_not_found")  # never echo the path back
     return PublicSite(
         site_id=site.site_id,
         display_name=site.display_name,

@@ -76,7 +76,7 @@ class IdentityContext:
     def site(self, site_id: str) -> tuple[Site, InstanceSettings]:
         site, settings = self.sites.get_site_and_settings(site_id) if valid_site_id(site_id) else (None, None)
         if site is None or settings is None:
-            raise NotFound(f"There is no site '{site_id}'.", code="site_not_found")
+            raise NotFound("There is no such site.", code="site_not_found")  # never echo the path back
         return site, settings
 
     def branding(self, site_id: str) -> EmailBranding:
