@@ -53,13 +53,14 @@ def test_every_route_gets_its_authorization_type(grown: Synth) -> None:
         assert ("AuthorizerId" in method) == (route.auth != "none"), route
 
 
-def test_enduser_authorizer_is_a_cached_request_authorizer_on_the_authorization_header(grown: Synth) -> None:
+def test_enduser_authorizer_is_an_uncached_request_authorizer_on_the_authorization_header(grown: Synth) -> None:
     grown.template.has_resource_properties(
         "AWS::ApiGateway::Authorizer",
         {
             "Type": "REQUEST",
             "IdentitySource": "method.request.header.Authorization",
-            "AuthorizerResultTtlInSeconds": 60,
+            # Revocation (logout, password change, deactivation) holds on the next request: no cached Allow
+            "AuthorizerResultTtlInSeconds": 0,
         },
     )
     authorizer = next(
