@@ -87,12 +87,12 @@ layer: install
 	find $(COMMON_LAYER_DIR) \( -name __pycache__ -o -name '*.egg-info' -o -name tests \) -prune -exec rm -rf {} +
 	PYTHONDONTWRITEBYTECODE= $(PYTHON312) -m compileall -q -j 0 --invalidation-mode unchecked-hash $(COMMON_LAYER_DIR)/python
 
-$(LAYER_DIR)/python:
+$(LAYER_DIR)/python $(COMMON_LAYER_DIR)/python:
 	$(MAKE) layer
 
 # The CloudFormation template (cdk-nag checks included) into infra/cdk.out; builds the layers when missing.
 # Pass deployment context with CDK_CONTEXT, e.g. CDK_CONTEXT="-c vpc_id=vpc-0abc ..." (docs/deploy.md).
-synth: install $(LAYER_DIR)/python
+synth: install $(LAYER_DIR)/python $(COMMON_LAYER_DIR)/python
 	cd infra && PATH="$(CURDIR)/$(BIN):$$PATH" npx --yes aws-cdk@2 synth --quiet $(CDK_CONTEXT)
 
 reset:

@@ -194,3 +194,10 @@ class PortalStack(Stack):
             description="Set its value to the ASPIRE credentials (docs/deploy.md)",
         )
         CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn, description="Alarm notifications")
+        if self.network is not None:
+            CfnOutput(
+                self,
+                "AspireClientsSecurityGroupId",
+                value=self.network.security_group.security_group_id,
+                description="Admit this security group on the ASPIRE SQL Server's firewall (docs/deploy.md)",
+            )
