@@ -60,6 +60,9 @@ GATEWAY_RESPONSES: tuple[tuple[apigw.ResponseType, str | None, dict[str, str]], 
     (apigw.ResponseType.UNAUTHORIZED, "401", _error_body("unauthorized", "Authentication is required.")),
     (apigw.ResponseType.ACCESS_DENIED, "403", _error_body("forbidden", "This action is not allowed.")),
     (apigw.ResponseType.THROTTLED, "429", _error_body("rate_limited", "Too many requests; try again later.")),
+    # Blocked by the web ACL (infra/constructs/edge.py): managed rules or a per-IP rate limit. One answer for
+    # both, so a blocked caller learns nothing about which rule matched.
+    (apigw.ResponseType.WAF_FILTERED, "403", _error_body("forbidden", "This request was blocked.")),
     (apigw.ResponseType.DEFAULT_4_XX, None, _error_body_from_gateway("bad_request")),
     (apigw.ResponseType.DEFAULT_5_XX, None, _error_body("internal_error", "Something went wrong on our side.")),
 )

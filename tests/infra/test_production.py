@@ -93,6 +93,19 @@ def test_stages_log_json_with_the_request_id_and_throttle(app: Synth) -> None:
         assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
 
 
+def test_requests_the_web_acl_blocks_answer_in_the_error_shape(app: Synth) -> None:
+    responses = [
+        r["Properties"]
+        for r in app.resources("AWS::ApiGateway::GatewayResponse").values()
+        if r["Properties"]["ResponseType"] == "WAF_FILTERED"
+    ]
+    assert len(responses) == 2  # one per API
+    for response in responses:
+        assert response["StatusCode"] == "403"
+        body = json.loads(response["ResponseTemplates"]["application/json"])
+        assert body["error"]["code"] == "forbidden" and body["error"]["message"]
+
+
 # --- revocation -----------------------------------------------------------------------------------------------
 
 
