@@ -63,22 +63,37 @@ bench: install
 bench-large: install
 	$(BIN)/python -m bench 10000 100000
 
-PYTHON312 ?= python3.12
+# The Lambda runtime's Python compiles the layers' .pyc (bytecode is version-specific). pyenv's shim answers
+# "command not found" unless 3.12 is selected, so prefer the interpreter itself when pyenv has one.
+PYTHON312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) python3.12)
 LAYER_DIR := build/layer-deps
+COMMON_LAYER_DIR := build/layer-common
+# pip's --platform takes exact tags, one per flag: pymssql ships manylinux_2_28 wheels, pydantic-core and
+# jellyfish manylinux2014 ones; Lambda's Amazon Linux 2023 (glibc 2.34) runs both.
+LAYER_PLATFORMS := --platform manylinux_2_28_x86_64 --platform manylinux2014_x86_64
 
-# Lambda dependencies layer: cp312 manylinux_2_28 x86_64 wheels of [project].dependencies. CDK zips assets
-# with a fixed timestamp, so .pyc files are hash-checked (unchecked-hash) instead of timestamp-checked.
+# Lambda layers: cp312 x86_64 wheels of [project].dependencies (build/layer-deps) and the portal's own code
+# (build/layer-common), both with compiled .pyc so no cold start compiles anything. CDK zips assets with a
+# fixed timestamp, so the .pyc files are hash-checked (unchecked-hash: never re-validated against the source,
+# which ships alongside them unchanged) instead of timestamp-checked. PYTHONDONTWRITEBYTECODE is exported
+# above for the test runs; the compile steps override it.
 layer: install
-	rm -rf $(LAYER_DIR) && mkdir -p $(LAYER_DIR)/python
+	rm -rf $(LAYER_DIR) $(COMMON_LAYER_DIR) && mkdir -p $(LAYER_DIR)/python $(COMMON_LAYER_DIR)
 	$(BIN)/python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > build/layer-requirements.txt
-	$(BIN)/pip install --quiet --disable-pip-version-check --platform manylinux_2_28_x86_64 --implementation cp \
+	$(BIN)/pip install --quiet --disable-pip-version-check $(LAYER_PLATFORMS) --implementation cp \
 	  --python-version 3.12 --only-binary=:all: --target $(LAYER_DIR)/python -r build/layer-requirements.txt
-	$(PYTHON312) -m compileall -q -j 0 --invalidation-mode unchecked-hash $(LAYER_DIR)/python
+	PYTHONDONTWRITEBYTECODE= $(PYTHON312) -m compileall -q -j 0 --invalidation-mode unchecked-hash $(LAYER_DIR)/python
+	cp -r layers/common/python $(COMMON_LAYER_DIR)/python
+	find $(COMMON_LAYER_DIR) \( -name __pycache__ -o -name '*.egg-info' -o -name tests \) -prune -exec rm -rf {} +
+	PYTHONDONTWRITEBYTECODE= $(PYTHON312) -m compileall -q -j 0 --invalidation-mode unchecked-hash $(COMMON_LAYER_DIR)/python
 
-# The CloudFormation template (cdk-nag checks included) into infra/cdk.out.
-synth: install
-	@test -d $(LAYER_DIR)/python || { echo "run 'make layer' first"; exit 1; }
-	cd infra && PATH="$(CURDIR)/$(BIN):$$PATH" npx --yes aws-cdk@2 synth --quiet
+$(LAYER_DIR)/python $(COMMON_LAYER_DIR)/python:
+	$(MAKE) layer
+
+# The CloudFormation template (cdk-nag checks included) into infra/cdk.out; builds the layers when missing.
+# Pass deployment context with CDK_CONTEXT, e.g. CDK_CONTEXT="-c vpc_id=vpc-0abc ..." (docs/deploy.md).
+synth: install $(LAYER_DIR)/python $(COMMON_LAYER_DIR)/python
+	cd infra && PATH="$(CURDIR)/$(BIN):$$PATH" npx --yes aws-cdk@2 synth --quiet $(CDK_CONTEXT)
 
 reset:
 	@$(BIN)/python -c "from local.bootstrap import reset; from local.runtime import Paths; reset(Paths())" 2>/dev/null \

@@ -21,7 +21,7 @@ for _path in (_ROOT / "layers" / "common" / "python", _ROOT):
 import aws_cdk as cdk  # noqa: E402
 from cdk_nag import AwsSolutionsChecks  # noqa: E402
 
-from infra.paths import DEPS_LAYER_DIR  # noqa: E402
+from infra.paths import COMMON_BUILD_DIR, DEPS_LAYER_DIR  # noqa: E402
 from infra.stack import DEFAULT_SENDER_DOMAIN, PortalStack  # noqa: E402
 
 STACK_NAME = "CustomerPortal"
@@ -31,12 +31,17 @@ def build(app: cdk.App | None = None) -> tuple[cdk.App, PortalStack]:
     """The app with its one stack and cdk-nag's AWS Solutions checks (also used by tests/infra)."""
     app = app or cdk.App()
     context = app.node.try_get_context
-    deps_layer_dir = Path(context("deps_layer_dir") or DEPS_LAYER_DIR)
+
+    def directory(key: str, default: Path) -> Path:
+        # A relative -c deps_layer_dir=... is relative to the repository root, wherever cdk runs.
+        path = Path(context(key) or default)
+        return path if path.is_absolute() else _ROOT / path
+
     stack = PortalStack(
         app,
         STACK_NAME,
-        # A relative -c deps_layer_dir=... is relative to the repository root, wherever cdk runs.
-        deps_layer_dir=deps_layer_dir if deps_layer_dir.is_absolute() else _ROOT / deps_layer_dir,
+        deps_layer_dir=directory("deps_layer_dir", DEPS_LAYER_DIR),
+        common_layer_dir=directory("common_layer_dir", COMMON_BUILD_DIR),
         sender_domain=context("sender_domain") or DEFAULT_SENDER_DOMAIN,
         log_level=context("log_level") or "INFO",
         env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")),

@@ -8,6 +8,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = ROOT / "functions"
 COMMON_LAYER_DIR = ROOT / "layers" / "common"
 DEPS_LAYER_DIR = ROOT / "build" / "layer-deps"  # filled by `make layer`
+# `layers/common` copied with compiled .pyc by `make layer`: Lambda never compiles the portal's code at cold start.
+COMMON_BUILD_DIR = ROOT / "build" / "layer-common"
 
 # Never ship caches, tests or local state inside an asset.
 ASSET_EXCLUDES = [

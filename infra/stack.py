@@ -1,42 +1,63 @@
-"""The Customer Portal stack: one construct per concern, wired together and granted to each other here."""
+"""The Customer Portal stack: one construct per concern, wired together and granted to each other here.
+
+What a function may use follows from the settings model it loads (`FUNCTION_SETTINGS`, portal/config.py): a
+model field the stack knows (`PROVIDED_FIELDS`) gets the function its environment variable *and* the grant
+behind it, and a model with `aspire_secret_id` puts the function in ASPIRE's VPC. A new function (payments,
+payments_writer, admin with its own model) therefore lands with no infra code of its own; a model that
+requires a field the stack does not know fails the synth, naming it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack, Tags
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from infra.constructs.api import PortalApi
 from infra.constructs.auth import AdminAuth
 from infra.constructs.data import Data
+from infra.constructs.edge import EdgeProtection
 from infra.constructs.functions import Functions
 from infra.constructs.layer import Layers
 from infra.constructs.mail import Mail
+from infra.constructs.monitoring import Monitoring
+from infra.constructs.network import NETWORK_CONTEXT, AspireNetwork, NetworkContext, require_context
+from infra.constructs.payments import Payments
 from infra.constructs.secrets import Secrets
 from infra.constructs.sync import Sync
-from infra.paths import DEPS_LAYER_DIR
+from infra.paths import COMMON_BUILD_DIR, DEPS_LAYER_DIR
 from portal.api.routes import FUNCTIONS, ROUTES, Function, Route
-from portal.config import IdentitySettings, SyncSettings
+from portal.config import FUNCTION_SETTINGS, SyncSettings, TableSettings
 
 DEFAULT_SENDER_DOMAIN = "example.com"
-
-# Who may use what, by function name (names that do not exist yet are skipped).
-SENDS_EMAIL = ("login", "admin")
-USES_APP_KEY = ("login", "payments_writer")  # payments_writer decrypts bank account numbers for ASPIRE
 
 # Every variable name comes from the settings models (portal/config.py): one spelling, checked by
 # tests/infra against the model each function loads (FUNCTION_SETTINGS).
 ASPIRE_SECRET_ENV = SyncSettings.env_name("aspire_secret_id")
+ALARM_CONTEXT = {"alarm_email": "where alarm notifications go (ops@example.com); confirm the SNS email"}
+# Fields only the laptop runtime sets (the SQLite ASPIRE stand-in, the .eml outbox): never given in AWS.
+LOCAL_ONLY_FIELDS = frozenset({"aspire_sqlite_path", "outbox_dir"})
+# The key operations a key user gets: no ReEncrypt*/GenerateDataKey* wildcards, no administration.
+APP_KEY_ACTIONS = ("kms:Encrypt", "kms:Decrypt")
 
 
-def reads_aspire(function: Function) -> bool:
-    """The sync functions (the two scheduled ones, any `sync_*` helper) and the payments writer."""
-    return function.kind == "schedule" or function.name.startswith("sync_") or function.name == "payments_writer"
+def talks_to_aspire(model: type[TableSettings]) -> bool:
+    """The one predicate for ASPIRE access (ASPIRE secret + VPC placement): the model reads the ASPIRE secret."""
+    return "aspire_secret_id" in model.model_fields
+
+
+@dataclass(frozen=True)
+class Provided:
+    """What the stack gives a function whose settings model has a field: its value, and the grant behind it."""
+
+    value: str
+    grant: Callable[[lambda_.Function], object] | None = None
 
 
 class PortalStack(Stack):
@@ -46,18 +67,29 @@ class PortalStack(Stack):
         construct_id: str,
         *,
         deps_layer_dir: Path = DEPS_LAYER_DIR,
+        common_layer_dir: Path = COMMON_BUILD_DIR,
         sender_domain: str = DEFAULT_SENDER_DOMAIN,
         functions: Sequence[Function] = FUNCTIONS,
         routes: Sequence[Route] = ROUTES,
+        settings: Mapping[str, type[TableSettings]] = FUNCTION_SETTINGS,
         log_level: str = "INFO",
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("description", "Customer Portal: self-service portal for ASPIRE customers")
         super().__init__(scope, construct_id, **kwargs)
         Tags.of(self).add("project", "customer-portal")
+        self.settings = {f.name: self._model(f, settings) for f in functions}
+        aspire_facing = {name for name, model in self.settings.items() if talks_to_aspire(model)}
+        context = self.node.try_get_context
+        require_context(context, {**(NETWORK_CONTEXT if aspire_facing else {}), **ALARM_CONTEXT})
 
         self.data = Data(self, "Data")
-        self.layers = Layers(self, "Layers", deps_dir=Path(deps_layer_dir))
+        self.layers = Layers(self, "Layers", deps_dir=Path(deps_layer_dir), common_dir=Path(common_layer_dir))
+        self.network = (
+            AspireNetwork(self, "AspireNetwork", network=NetworkContext.from_context(context))
+            if aspire_facing
+            else None
+        )
         self.functions = Functions(
             self,
             "Functions",
@@ -65,11 +97,14 @@ class PortalStack(Stack):
             layers=self.layers.all,
             tables=self.data.tables,
             log_level=log_level,
+            network=self.network,
+            in_vpc=lambda f: f.name in aspire_facing,
         )
         self.admin_auth = AdminAuth(self, "AdminAuth")
         self.secrets = Secrets(self, "Secrets")
         self.mail = Mail(self, "Mail", sender_domain=sender_domain)
         self.sync = Sync(self, "Sync", functions=self.functions)
+        self.payments = Payments(self, "Payments", functions=self.functions)
         self.enduser_api = PortalApi(
             self,
             "EndUserApi",
@@ -87,35 +122,65 @@ class PortalStack(Stack):
             definitions=functions,
             user_pool=self.admin_auth.user_pool,
         )
-        # The application key encrypts TOTP seeds (login) and, later, bank account numbers.
+        apis = [self.enduser_api.rest_api, self.admin_api.rest_api]
+        self.edge = EdgeProtection(self, "Edge", apis=apis)
+        # The application key encrypts TOTP seeds (login) and bank account numbers (payments).
         self.app_key = self.data.app_key
-        senders = self.functions.named(SENDS_EMAIL)
-        key_users = self.functions.named(USES_APP_KEY)
-        for function in key_users:
-            self.app_key.grant(function, "kms:Encrypt", "kms:Decrypt")  # no ReEncrypt*/GenerateDataKey* wildcards
-        env = IdentitySettings.env_name
-        self.functions.add_environment(key_users, env("kms_key_id"), self.app_key.key_arn)
-        self.functions.add_environment(senders, env("sender_email"), f"no-reply@{sender_domain}")
-        self.functions.add_environment(
-            senders, env("ses_configuration_set"), self.mail.configuration_set.configuration_set_name
+        web_base_url = context("web_base_url") or f"https://portal.{sender_domain}"
+        self._provide(
+            {
+                "kms_key_id": Provided(self.app_key.key_arn, self._grant_app_key),
+                "sender_email": Provided(f"no-reply@{sender_domain}", lambda f: self.mail.grant_send([f])),
+                "ses_configuration_set": Provided(self.mail.configuration_set.configuration_set_name),
+                "web_base_url": Provided(web_base_url),
+                "sync_chunk_queue_url": Provided(self.sync.chunks.queue_url, self.sync.chunks.grant_send_messages),
+                "payments_queue_url": Provided(self.payments.queue.queue_url, self.payments.queue.grant_send_messages),
+                "fingerprint_secret_id": Provided(
+                    self.secrets.fingerprint.secret_arn, lambda f: self.secrets.fingerprint.grant_read(f)
+                ),
+                "aspire_secret_id": Provided(
+                    self.secrets.aspire.secret_arn, lambda f: self.secrets.aspire.grant_read(f)
+                ),
+            }
         )
-        web_base_url = self.node.try_get_context("web_base_url") or f"https://portal.{sender_domain}"
-        self.functions.add_environment(senders, env("web_base_url"), web_base_url)
-
-        self._grant_secrets(functions)
-        self.mail.grant_send(senders)
+        self.monitoring = Monitoring(self, "Monitoring", alarm_email=str(context("alarm_email")), apis=apis)
+        self.monitoring.watch_dead_letters()  # last: every dead-letter queue of the stack exists by now
         self._outputs()
 
-    def _grant_secrets(self, functions: Sequence[Function]) -> None:
-        # The only secret: session tokens are opaque random values stored hashed, and page tokens are HMAC'd
-        # with a per-session key, so there is no token signing key to keep (docs/deploy.md).
-        aspire_readers = self.functions.named(f.name for f in functions if reads_aspire(f))
-        self._grant_read(self.secrets.aspire, aspire_readers, ASPIRE_SECRET_ENV)
+    @staticmethod
+    def _model(function: Function, settings: Mapping[str, type[TableSettings]]) -> type[TableSettings]:
+        if function.name not in settings:
+            raise ValueError(f"function {function.name} has no settings model in FUNCTION_SETTINGS (portal/config.py)")
+        return settings[function.name]
 
-    def _grant_read(self, secret: secretsmanager.ISecret, readers: list[lambda_.Function], env_var: str) -> None:
-        for reader in readers:
-            secret.grant_read(reader)
-        self.functions.add_environment(readers, env_var, secret.secret_arn)
+    def _provide(self, provided: Mapping[str, Provided]) -> None:
+        """Each function gets the variable and the grant of every field of its model the stack provides."""
+        table_fields = set(TableSettings.model_fields)  # every function gets the tables (Functions)
+        for name, model in self.settings.items():
+            function = self.functions.functions[name]
+            for field, info in model.model_fields.items():
+                if field in table_fields or field in LOCAL_ONLY_FIELDS:
+                    continue
+                if field not in provided:
+                    if info.is_required() or field in model.required_in_aws:
+                        raise ValueError(
+                            f"{model.__name__}.{field} ({model.env_name(field)}) is required by {name}, but "
+                            "infra/stack.py provides no such field: add it to the stack's provided fields"
+                        )
+                    continue
+                function.add_environment(model.env_name(field), provided[field].value)
+                if (grant := provided[field].grant) is not None:
+                    grant(function)
+
+    def _grant_app_key(self, function: lambda_.Function) -> None:
+        # The key policy (infra/constructs/data.py) lets the account administer the key but not use it, so
+        # only the roles named here can encrypt or decrypt, whatever IAM policies the account has.
+        role = function.role
+        assert role is not None  # Functions gives every function a role of its own
+        self.app_key.add_to_resource_policy(
+            iam.PolicyStatement(actions=list(APP_KEY_ACTIONS), principals=[role], resources=["*"])
+        )
+        iam.Grant.add_to_principal(grantee=role, actions=list(APP_KEY_ACTIONS), resource_arns=[self.app_key.key_arn])
 
     def _outputs(self) -> None:
         CfnOutput(self, "EndUserApiUrl", value=self.enduser_api.url, description="End-user API base URL")
@@ -128,3 +193,11 @@ class PortalStack(Stack):
             value=self.secrets.aspire.secret_arn,
             description="Set its value to the ASPIRE credentials (docs/deploy.md)",
         )
+        CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn, description="Alarm notifications")
+        if self.network is not None:
+            CfnOutput(
+                self,
+                "AspireClientsSecurityGroupId",
+                value=self.network.security_group.security_group_id,
+                description="Admit this security group on the ASPIRE SQL Server's firewall (docs/deploy.md)",
+            )

@@ -16,7 +16,29 @@ from constructs import Construct
 from portal.api.routes import Api, Function, Route
 
 STAGE_NAME = "v1"
-AUTHORIZER_CACHE_TTL = Duration.seconds(60)
+# No authorizer result cache. A cached Allow would outlive logout, a password change or a deactivation by up to
+# the TTL, and API Gateway cannot flush one token's entry; with TTL 0 every request reaches the authorizer,
+# which reads the session item, so revocation holds on the next request (PRODUCT §4). The cost: one authorizer
+# invocation (a DynamoDB GetItem, ~10 ms warm) per end-user request, and its Lambda invocations.
+AUTHORIZER_CACHE_TTL = Duration.seconds(0)
+# JSON access log of every request; `requestId` is what the functions log as the correlation id, and
+# `extendedRequestId` is what AWS support asks for.
+ACCESS_LOG_FIELDS = {
+    "requestId": "$context.requestId",
+    "extendedRequestId": "$context.extendedRequestId",
+    "requestTime": "$context.requestTime",
+    "ip": "$context.identity.sourceIp",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "protocol": "$context.protocol",
+    "status": "$context.status",
+    "responseLength": "$context.responseLength",
+    "responseLatency": "$context.responseLatency",
+    "integrationLatency": "$context.integrationLatency",
+    "authorizerStatus": "$context.authorizer.status",
+    "wafStatus": "$context.waf.status",
+    "errorType": "$context.error.responseType",
+}
 # Stage-wide defaults; per-account brute-force limits live in the application (PRODUCT §9).
 THROTTLING_RATE_LIMIT = 50
 THROTTLING_BURST_LIMIT = 100
@@ -38,6 +60,9 @@ GATEWAY_RESPONSES: tuple[tuple[apigw.ResponseType, str | None, dict[str, str]], 
     (apigw.ResponseType.UNAUTHORIZED, "401", _error_body("unauthorized", "Authentication is required.")),
     (apigw.ResponseType.ACCESS_DENIED, "403", _error_body("forbidden", "This action is not allowed.")),
     (apigw.ResponseType.THROTTLED, "429", _error_body("rate_limited", "Too many requests; try again later.")),
+    # Blocked by the web ACL (infra/constructs/edge.py): managed rules or a per-IP rate limit. One answer for
+    # both, so a blocked caller learns nothing about which rule matched.
+    (apigw.ResponseType.WAF_FILTERED, "403", _error_body("forbidden", "This request was blocked.")),
     (apigw.ResponseType.DEFAULT_4_XX, None, _error_body_from_gateway("bad_request")),
     (apigw.ResponseType.DEFAULT_5_XX, None, _error_body("internal_error", "Something went wrong on our side.")),
 )
@@ -89,17 +114,7 @@ class PortalApi(Construct):
             deploy_options=apigw.StageOptions(
                 stage_name=STAGE_NAME,
                 access_log_destination=apigw.LogGroupLogDestination(access_logs),
-                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
-                    caller=False,
-                    http_method=True,
-                    ip=True,
-                    protocol=True,
-                    request_time=True,
-                    resource_path=True,
-                    response_length=True,
-                    status=True,
-                    user=False,
-                ),
+                access_log_format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS)),
                 throttling_rate_limit=THROTTLING_RATE_LIMIT,
                 throttling_burst_limit=THROTTLING_BURST_LIMIT,
                 tracing_enabled=True,
@@ -139,11 +154,6 @@ class PortalApi(Construct):
                     "which answer 400/422 in the API.md error shape; API Gateway validators cannot.",
                 ),
                 NagPackSuppression(
-                    id="AwsSolutions-APIG3",
-                    reason="No WAF web ACL yet: throttling is set on the stage and brute-force limits are "
-                    "enforced per account in the application; attach a web ACL per environment if needed.",
-                ),
-                NagPackSuppression(
                     id="AwsSolutions-APIG6",
                     reason="JSON access logs are on; execution logging needs the account-wide API Gateway "
                     "CloudWatch role, which this stack deliberately does not take over (see docs/deploy.md).",
@@ -160,9 +170,8 @@ class PortalApi(Construct):
         authorizers = [d.name for d in definitions if d.kind == "authorizer"]
         if not authorizers:
             raise ValueError("routes with auth 'enduser' exist but FUNCTIONS has no function of kind 'authorizer'")
-        # The result is cached per Authorization header for 60 s and the cached policy is evaluated against
-        # every later method ARN: the policy must allow every method the token may call (e.g. all paths under
-        # its site), not only the method that triggered it, or the next call within the TTL gets a 403.
+        # Not cached (AUTHORIZER_CACHE_TTL says why). Should a TTL ever come back, the cached policy is evaluated
+        # against every later method ARN, so it must allow every method the token may call, not only the first.
         return apigw.RequestAuthorizer(
             self,
             "EndUserAuthorizer",

@@ -4,10 +4,29 @@ from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from portal.adapters.dynamodb.tables import TABLES, TableDef
+
+# Administration of the application key (what the key policy gives the account): no Encrypt/Decrypt/GenerateDataKey.
+APP_KEY_ADMIN_ACTIONS = (
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+)
 
 
 def _string_key(name: str) -> dynamodb.Attribute:
@@ -34,6 +53,18 @@ class Data(Construct):
             description="Customer Portal: application-level encryption of bank account numbers and TOTP seeds",
             enable_key_rotation=True,
             removal_policy=RemovalPolicy.RETAIN,
+            # Replaces the default policy (account root: kms:*), which would let any IAM policy of the account
+            # grant encrypt/decrypt. The account administers the key; only the roles the stack adds may use it.
+            policy=iam.PolicyDocument(
+                statements=[
+                    iam.PolicyStatement(
+                        sid="AccountAdministersButCannotUse",
+                        actions=list(APP_KEY_ADMIN_ACTIONS),
+                        principals=[iam.AccountRootPrincipal()],
+                        resources=["*"],
+                    )
+                ]
+            ),
         )
 
     def _table(self, definition: TableDef) -> dynamodb.Table:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
@@ -13,6 +13,7 @@ from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from infra.constructs.layer import ARCHITECTURE, RUNTIME
+from infra.constructs.network import AspireNetwork
 from infra.paths import ASSET_EXCLUDES, FUNCTIONS_DIR
 from portal.adapters.dynamodb.tables import TABLES
 from portal.api.routes import Function
@@ -66,8 +67,12 @@ class Functions(Construct):
         layers: Sequence[lambda_.ILayerVersion],
         tables: Mapping[str, dynamodb.ITable],
         log_level: str = "INFO",
+        network: AspireNetwork | None = None,
+        in_vpc: Callable[[Function], bool] = lambda _: False,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.network = network
+        self.in_vpc = in_vpc
         self.definitions: dict[str, Function] = {f.name: f for f in functions}
         self.functions: dict[str, lambda_.Function] = {}
         code = lambda_.Code.from_asset(str(FUNCTIONS_DIR), exclude=ASSET_EXCLUDES)
@@ -96,6 +101,11 @@ class Functions(Construct):
             description=f"Customer Portal function {definition.name}",
         )
         log_group.grant_write(role)
+        network = self.network if self.in_vpc(definition) else None
+        if self.in_vpc(definition) and network is None:
+            raise ValueError(f"{definition.name} talks to ASPIRE and must run in its VPC, but no network was given")
+        if network is not None:
+            AspireNetwork.grant_attach(role)
         function = lambda_.Function(
             scope,
             "Function",
@@ -111,13 +121,19 @@ class Functions(Construct):
             role=role,
             log_group=log_group,
             tracing=lambda_.Tracing.ACTIVE,
+            vpc=network.vpc if network else None,
+            vpc_subnets=network.subnets if network else None,
+            security_groups=[network.security_group] if network else None,
         )
+        star_reason = "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions."
+        if network is not None:
+            star_reason += " Nor do the EC2 network-interface actions Lambda needs to attach the function to the VPC."
         NagSuppressions.add_resource_suppressions(
             role,
             [
                 NagPackSuppression(
                     id="AwsSolutions-IAM5",
-                    reason="X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.",
+                    reason=star_reason,
                     applies_to=["Resource::*"],
                 ),
                 NagPackSuppression(

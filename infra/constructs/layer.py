@@ -8,8 +8,6 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra.paths import ASSET_EXCLUDES, COMMON_LAYER_DIR
-
 # The dependencies layer is built with `pip install --platform manylinux_2_28_x86_64 --python-version 3.12`,
 # so runtime and architecture are fixed here and every function uses the same pair.
 RUNTIME = lambda_.Runtime.PYTHON_3_12
@@ -17,25 +15,30 @@ ARCHITECTURE = lambda_.Architecture.X86_64
 
 
 class Layers(Construct):
-    """`common` carries `layers/common/python/portal`; `dependencies` carries `<deps_dir>/python/...`."""
+    """`common` carries `<common_dir>/python/portal`; `dependencies` carries `<deps_dir>/python/...`.
 
-    def __init__(self, scope: Construct, construct_id: str, *, deps_dir: Path) -> None:
+    Both directories are built by `make layer` (build/layer-common, build/layer-deps) with `.pyc` compiled by
+    Python 3.12 in unchecked-hash mode, so neither is compiled by Lambda at cold start; the assets are taken
+    as built (no excludes: the `.pyc` files are the point).
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, deps_dir: Path, common_dir: Path) -> None:
         super().__init__(scope, construct_id)
-        if not (deps_dir / "python").is_dir():
-            raise FileNotFoundError(
-                f"dependencies layer not built: {deps_dir}/python is missing (run `make layer`, "
-                "or pass `-c deps_layer_dir=<dir>` pointing at a directory with a python/ folder)"
-            )
+        for directory, context_key in ((deps_dir, "deps_layer_dir"), (common_dir, "common_layer_dir")):
+            if not (directory / "python").is_dir():
+                raise FileNotFoundError(
+                    f"layer not built: {directory}/python is missing (run `make layer`, or pass "
+                    f"`-c {context_key}=<dir>` pointing at a directory with a python/ folder)"
+                )
         self.common = lambda_.LayerVersion(
             self,
             "Common",
-            code=lambda_.Code.from_asset(str(COMMON_LAYER_DIR), exclude=ASSET_EXCLUDES),
+            code=lambda_.Code.from_asset(str(common_dir)),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
             description="Customer Portal shared code (portal package)",
             removal_policy=RemovalPolicy.DESTROY,
         )
-        # Pre-compiled .pyc files are part of this asset on purpose (faster cold starts), so no excludes.
         self.dependencies = lambda_.LayerVersion(
             self,
             "Dependencies",

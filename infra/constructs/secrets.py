@@ -1,4 +1,4 @@
-"""Secrets Manager: the ASPIRE database credentials (the portal keeps no token signing key, docs/deploy.md)."""
+"""Secrets Manager: the ASPIRE credentials and the bank-account fingerprint key (no token key, docs/deploy.md)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,25 @@ class Secrets(Construct):
                     id="AwsSolutions-SMG4",
                     reason="The ASPIRE credentials belong to the customer's SQL Server; the operator rotates "
                     "them there and updates the secret (no rotation Lambda can reach that server's logins).",
+                )
+            ],
+        )
+        # HMAC key of bank-account fingerprints (routing + account number): duplicate detection compares
+        # fingerprints, so the key is generated once and never stored anywhere else.
+        self.fingerprint = secretsmanager.Secret(
+            self,
+            "Fingerprint",
+            description="Customer Portal: HMAC key of bank-account fingerprints (generated; never rotate)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(exclude_punctuation=True, password_length=64),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        NagSuppressions.add_resource_suppressions(
+            self.fingerprint,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-SMG4",
+                    reason="Stored bank-account fingerprints are HMACs under this key; rotating it would make "
+                    "every known account look new (duplicate detection), so it is generated once and kept.",
                 )
             ],
         )

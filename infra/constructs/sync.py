@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_cdk import Duration, Stack, TimeZone
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -15,6 +13,7 @@ from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from infra.constructs.functions import Functions
+from infra.constructs.queues import DeadLetterQueue, queue
 from portal.api.routes import SCHEDULES
 from portal.config import SyncSettings
 
@@ -52,16 +51,12 @@ def _event_bridge_shaped(job: str) -> scheduler.ScheduleTargetInput:
     )
 
 
-def _queue(scope: Construct, construct_id: str, **kwargs: Any) -> sqs.Queue:
-    return sqs.Queue(scope, construct_id, encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True, **kwargs)
-
-
 class Sync(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, functions: Functions) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
 
-        self.dead_letters = _queue(self, "ScheduleDeadLetters", retention_period=Duration.days(14))
+        self.dead_letters = DeadLetterQueue(self, "ScheduleDeadLetters")
         NagSuppressions.add_resource_suppressions(
             self.dead_letters,
             [
@@ -124,20 +119,16 @@ class Sync(Construct):
         # Daily-sync chunks: sync_daily splits the work, sync_worker (when it exists) processes one chunk each.
         worker = functions.definitions.get(WORKER)
         worker_timeout = worker.timeout_s if worker else LAMBDA_MAX_TIMEOUT_S
-        self.chunk_dead_letters = _queue(self, "ChunkDeadLetters", retention_period=Duration.days(14))
-        self.chunks = _queue(
+        self.chunk_dead_letters = DeadLetterQueue(self, "ChunkDeadLetters")
+        self.chunks = queue(
             self,
             "Chunks",
             visibility_timeout=Duration.seconds(VISIBILITY_FACTOR * worker_timeout),
             retention_period=Duration.days(1),
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.chunk_dead_letters, max_receive_count=CHUNK_MAX_RECEIVES),
         )
-        # The daily sync queues its chunks; login (enrollment) and admin (user creation, account links) queue
-        # one-customer syncs on the same queue (portal.services.customer_sync).
-        producers = functions.named([DAILY, "login", "admin"])
-        for producer in producers:
-            self.chunks.grant_send_messages(producer)
-        functions.add_environment(producers, CHUNK_QUEUE_ENV, self.chunks.queue_url)
+        # Producers (the daily sync's chunks; login's and admin's one-customer syncs) get send rights and the
+        # URL from the stack, for every function whose settings model reads `sync_chunk_queue_url`.
         if worker is not None:
             worker_function: lambda_.Function = functions.functions[WORKER]
             worker_function.add_event_source(

@@ -194,11 +194,13 @@ def eft_run(path: str | Path, now: dt.datetime) -> dict[str, Any]:
         source.close()
 
 
-def restore_snapshot(path: str | Path) -> dict[str, Any]:
+def restore_snapshot(path: str | Path, *, mark: bool = True) -> dict[str, Any]:
     """Put the database back to the state right after seeding, the way a DBA restore does: rowversions go back.
 
     Copies ``<path>.snapshot`` INTO the live file with SQLite's backup API (page by page, under the live file's
-    own locking), so processes that have the file open keep working and simply see the restored data.
+    own locking), so processes that have the file open keep working and simply see the restored data. Then,
+    like the last step of the DBA's restore runbook, sets ``PortalRestoreMarker`` (``mark=False``: a DBA who
+    skipped it; the sync still has the rowversion check).
     """
     snapshot = snapshot_path(path)
     if not snapshot.exists():
@@ -211,9 +213,17 @@ def restore_snapshot(path: str | Path) -> dict[str, Any]:
             frozen.backup(live)
         frozen.close()
         after = source.db_rowversion()
+        marked = dt.datetime.now(dt.UTC).replace(tzinfo=None) if mark else None
+        if marked is not None:
+            with source.write_transaction() as tx:
+                tx.execute(
+                    "INSERT OR REPLACE INTO PortalRestoreMarker (MarkerId, LastRestoreAt) VALUES (1, ?)",
+                    (to_sqlite_param(marked),),
+                )
         return {
             "action": "restore_snapshot",
             "snapshot": str(snapshot),
+            "restore_marker": marked.isoformat(sep=" ") if marked else None,
             "db_rowversion_before": before,
             "db_rowversion_after": after,
         }

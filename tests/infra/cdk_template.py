@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -17,8 +17,22 @@ from aws_cdk.assertions import Annotations, Match, Template
 
 from infra.app import build
 from portal.api.routes import Function, Route
+from portal.config import TableSettings
 
 AUTHORIZATION_TYPES = {"none": "NONE", "enduser": "CUSTOM", "admin": "COGNITO_USER_POOLS"}
+
+# The deployment context docs/deploy.md asks for, with test values (imported from attributes: no lookups).
+DEPLOY_CONTEXT = {
+    "sender_domain": "portal.example.com",
+    "alarm_email": "ops@example.com",
+    "vpc_id": "vpc-0123456789abcdef0",
+    "availability_zones": "us-east-1a,us-east-1b",
+    "private_subnet_ids": "subnet-0aaaaaaaaaaaaaaa1,subnet-0bbbbbbbbbbbbbbb2",
+    "private_subnet_route_table_ids": "rtb-0aaaaaaaaaaaaaaa1,rtb-0bbbbbbbbbbbbbbb2",
+    "dynamodb_prefix_list_id": "pl-02cd2c6b",
+    "aspire_host": "10.20.30.40",
+    "aspire_port": "1433",
+}
 
 
 @dataclass
@@ -75,10 +89,14 @@ def synth(
     *,
     functions: Sequence[Function] | None = None,
     routes: Sequence[Route] | None = None,
+    settings: Mapping[str, type[TableSettings]] | None = None,
+    context: Mapping[str, str] | None = None,
 ) -> Synth:
-    """The app as `infra/app.py` builds it (cdk-nag included), optionally with another function/route table."""
-    app = cdk.App(context={"deps_layer_dir": str(deps_layer_dir), "sender_domain": "portal.example.com"})
-    if functions is None and routes is None:
+    """The app as `infra/app.py` builds it (cdk-nag included), optionally with another function/route/settings
+    table or context. The placeholder layer directory stands in for both layers."""
+    layers = {"deps_layer_dir": str(deps_layer_dir), "common_layer_dir": str(deps_layer_dir)}
+    app = cdk.App(context={**layers, **(DEPLOY_CONTEXT if context is None else context)})
+    if functions is None and routes is None and settings is None:
         _, stack = build(app)
     else:
         from cdk_nag import AwsSolutionsChecks
@@ -86,11 +104,15 @@ def synth(
         from infra.app import STACK_NAME
         from infra.stack import PortalStack
         from portal.api.routes import FUNCTIONS, ROUTES
+        from portal.config import FUNCTION_SETTINGS
 
         stack = PortalStack(
             app,
             STACK_NAME,
             deps_layer_dir=deps_layer_dir,
+            common_layer_dir=deps_layer_dir,
+            sender_domain=str(app.node.try_get_context("sender_domain") or "example.com"),
+            settings=FUNCTION_SETTINGS if settings is None else settings,
             functions=FUNCTIONS if functions is None else functions,
             routes=ROUTES if routes is None else routes,
         )

@@ -9,6 +9,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 from pathlib import Path
 
 import pytest
+from cdk_template import Synth, synth
 
 
 @pytest.fixture(scope="session")
@@ -18,3 +19,11 @@ def deps_layer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "python").mkdir()
     (root / "python" / "PLACEHOLDER.txt").write_text("built by `make layer` in a real deployment\n")
     return root
+
+
+@pytest.fixture(scope="session")
+def app(deps_layer_dir: Path) -> Synth:
+    """The app exactly as `infra/app.py` builds it, with the real FUNCTIONS, ROUTES and settings models and the
+    deployment context of docs/deploy.md: synthesized once per worker (modules using it share xdist group
+    `infra-stack`)."""
+    return synth(deps_layer_dir)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from aws_cdk.assertions import Match
-from cdk_template import AUTHORIZATION_TYPES, Synth, cfn_lint_errors, synth
+from cdk_template import AUTHORIZATION_TYPES, Synth, cfn_lint_errors
 
 from infra.constructs.sync import CHUNK_QUEUE_ENV, VISIBILITY_FACTOR
 from infra.stack import ASPIRE_SECRET_ENV
@@ -17,12 +17,6 @@ from portal.api.routes import FUNCTIONS, FUNCTIONS_BY_NAME, ROUTES
 from portal.config import FUNCTION_SETTINGS, TableSettings
 
 pytestmark = [pytest.mark.infra, pytest.mark.xdist_group("infra-stack")]
-
-
-@pytest.fixture(scope="module")
-def app(deps_layer_dir: Path) -> Synth:
-    # Given the app exactly as `infra/app.py` builds it, with the real FUNCTIONS and ROUTES
-    return synth(deps_layer_dir)
 
 
 def _env(app: Synth, function: str) -> dict[str, object]:
@@ -142,13 +136,13 @@ def test_api_functions_cannot_scan(app: Synth) -> None:
             assert "dynamodb:Scan" not in actions, api_roles
 
 
-def test_secrets_reach_only_the_functions_that_need_them(app: Synth) -> None:
+def test_secrets_reach_only_the_functions_whose_model_reads_them(app: Synth) -> None:
     for function in FUNCTIONS:
         env = _env(app, function.name)
-        readers = function.kind == "schedule" or function.name.startswith("sync_") or function.name == "payments_writer"
-        assert (ASPIRE_SECRET_ENV in env) == readers
-    # And the ASPIRE credentials are the only secret: the portal keeps no token signing key
-    assert len(app.resources("AWS::SecretsManager::Secret")) == 1
+        assert (ASPIRE_SECRET_ENV in env) == ("aspire_secret_id" in FUNCTION_SETTINGS[function.name].model_fields)
+    # And the secrets are the ASPIRE credentials and the fingerprint key: the portal keeps no token signing key
+    descriptions = sorted(s["Properties"]["Description"] for s in app.resources("AWS::SecretsManager::Secret").values())
+    assert [d.split(":")[1].split()[0] for d in descriptions] == ["ASPIRE", "HMAC"]
 
 
 def test_every_function_gets_each_variable_its_settings_model_requires(app: Synth) -> None:
@@ -175,13 +169,14 @@ def test_the_stack_spells_no_variable_name_of_its_own() -> None:
     assert {name: found for name, found in spelled.items() if found} == {}
 
 
-def test_only_login_and_admin_may_send_email(app: Synth) -> None:
+def test_only_functions_whose_model_sends_email_may_send_email(app: Synth) -> None:
     senders = set()
     for policy in app.resources("AWS::IAM::Policy").values():
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
         if any("ses:SendEmail" in s["Action"] for s in statements):
             senders |= {role["Ref"] for role in policy["Properties"]["Roles"]}
-    expected = {name for name in ("login", "admin") if name in FUNCTIONS_BY_NAME}
+    expected = {name for name, model in FUNCTION_SETTINGS.items() if "sender_email" in model.model_fields}
+    assert "login" in expected
     assert {name for name in FUNCTIONS_BY_NAME if any(r.startswith(_role_prefix(name)) for r in senders)} == expected
 
 
@@ -283,7 +278,9 @@ def test_chunk_queue_outlasts_its_worker_and_has_a_dead_letter_queue(app: Synth)
             "RedrivePolicy": Match.object_like({"maxReceiveCount": Match.any_value()}),
         },
     )
-    chunk_queues = [q for q in app.resources("AWS::SQS::Queue").values() if "RedrivePolicy" in q["Properties"]]
+    chunk_queues = [
+        q for k, q in app.resources("AWS::SQS::Queue").items() if "RedrivePolicy" in q["Properties"] and "Chunks" in k
+    ]
     assert [q["Properties"]["VisibilityTimeout"] >= VISIBILITY_FACTOR * timeout for q in chunk_queues] == [True]
     assert CHUNK_QUEUE_ENV in _env(app, "sync_daily")
 

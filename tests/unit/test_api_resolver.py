@@ -17,7 +17,7 @@ from pydantic import BaseModel
 import portal
 from local.events import LambdaContextStub, api_event
 from portal.api.fields import Email, Secret
-from portal.api.resolver import MAX_JSON_DEPTH, make_resolver, parse_json_object, status_for
+from portal.api.resolver import MALFORMED_BODY, MAX_JSON_DEPTH, make_resolver, parse_json_object, status_for
 from portal.domain.errors import BadRequest, ConfigurationError, DomainError, NotFound
 
 router = Router()
@@ -70,7 +70,7 @@ def assert_malformed(answer: tuple[int, Any, dict[str, str]]) -> None:
     assert body == {
         "error": {
             "code": "malformed_request",
-            "message": "The request body is not a JSON object within the limits (nesting depth 32, numbers of at most 100 characters).",
+            "message": MALFORMED_BODY,
         }
     }
 

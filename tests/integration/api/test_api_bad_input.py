@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from local.events import api_event
+from portal.api.resolver import MALFORMED_BODY
 from portal.api.routes import ROUTES, Route
 from tests.integration.api.conftest import EMAIL, SignedIn
 from tests.integration.identity.kit import PASSWORD, call
@@ -34,7 +35,7 @@ def post(signed_in: SignedIn, route: Route, body: Any, headers: dict[str, str] |
 MALFORMED = {
     "error": {
         "code": "malformed_request",
-        "message": "The request body is not a JSON object within the limits (nesting depth 32, numbers of at most 100 characters).",
+        "message": MALFORMED_BODY,
     }
 }
 

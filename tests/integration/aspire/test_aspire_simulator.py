@@ -235,6 +235,22 @@ def test_restore_snapshot_sends_rowversions_backwards(db_path: Path) -> None:
     assert one(db_path, "SELECT COUNT(*) FROM Contract WHERE ContractId = ?", booked) == (0,)
 
 
+def test_restore_snapshot_sets_the_restore_marker_like_the_dbas_runbook(db_path: Path) -> None:
+    # Given a freshly seeded database: never restored, so no marker row
+    source = SqliteAspireSource(db_path)
+    try:
+        assert source.fetch_one("restore_marker", {}) is None
+        # When the snapshot is restored (the runbook's last step included), and again without that step
+        marked = simulator.restore_snapshot(db_path)["restore_marker"]
+        row = source.fetch_one("restore_marker", {})
+        unmarked = simulator.restore_snapshot(db_path, mark=False)
+    finally:
+        source.close()
+    # Then the marker holds the restore time, read back as a datetime, and an unmarked restore leaves none
+    assert row is not None and row["LastRestoreAt"] == dt.datetime.fromisoformat(marked)
+    assert unmarked["restore_marker"] is None
+
+
 def test_restore_works_while_another_connection_has_the_file_open(db_path: Path) -> None:
     # Given a reader (e.g. the local server) with the database open and a write after seeding
     reader = SqliteAspireSource(db_path)

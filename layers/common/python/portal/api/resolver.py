@@ -52,6 +52,7 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (ValidationFailed, 422),
 ]
 
+MALFORMED_BODY = "The body must be a JSON object, nested at most 32 deep, with numbers of at most 100 characters."
 API_VERSION = "1.0.0"
 NO_STORE = "no-store"
 INTERNAL_ERROR = ("internal_error", "Something went wrong on our side; please try again.")
@@ -209,11 +210,7 @@ def make_resolver(*routers: Router) -> PortalResolver:
     def _invalid_request(error: RequestValidationError) -> Response:
         errors = error.errors()
         if any(e.get("type") == "json_invalid" or tuple(e.get("loc", ())) == ("body",) for e in errors):
-            return error_response(
-                400,
-                "malformed_request",
-                "The request body is not a JSON object within the limits (nesting depth 32, numbers of at most 100 characters).",
-            )
+            return error_response(400, "malformed_request", MALFORMED_BODY)
         # Never echo the submitted value back: it may be a password or an account number.
         fields = [{"field": _field_name(tuple(e.get("loc", ()))), "issue": str(e.get("msg", ""))} for e in errors]
         return error_response(422, "validation_failed", "Some fields are missing or invalid.", fields=fields)

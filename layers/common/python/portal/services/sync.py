@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 from portal.adapters.aspire.port import AspireSource, aspire_version_supported
 from portal.adapters.aspire.recompute_queries import IN_LIST_SIZE, in_list_params
@@ -28,6 +28,8 @@ from portal.adapters.dynamodb.sync_state import ChunkProgress, DynamoSyncState
 from portal.domain.errors import DomainError
 from portal.domain.sites import SiteMap
 from portal.observability import logger
+from portal.services import sync_metrics
+from portal.services.restore_detection import RestoreMarker, previous_marker, read_marker, restored_since
 from portal.services.sync_items import (
     AccountState,
     Cadence,
@@ -162,14 +164,10 @@ class SyncEngine:
                 )
             bounds_db, upto = self.source.db_rowversion(), self.source.min_active_rowversion()
             watermarks = self.state.watermarks()
-            restore = bool(watermarks) and bounds_db < max(watermarks.values())
-            if restore:
-                detail = {"db_rowversion": bounds_db, "watermark": max(watermarks.values())}
-                logger.warning("ASPIRE restore detected", extra=detail)
-                self.state.record_event("restore_detected", started, detail)
+            restore, marker = self._restore_check(bounds_db, watermarks, started)
             full = job in ("daily", "full") or restore or "incremental" not in watermarks
             record.update(restore_detected=restore, full_resync=full and job != "daily", aspire_version=version,
-                          upto=upto)  # fmt: skip
+                          upto=upto, **marker.fields())  # fmt: skip
             if full:
                 chunks = list(self.plan_chunks())
                 record["chunks_total"] = len(chunks)
@@ -218,7 +216,27 @@ class SyncEngine:
                 self.state.put_run(record)
             if released:
                 self.state.release_lease(run_id)
+            if record["status"] == "failed":
+                # The run raises, so the handler never reaches its publish: the failure's metrics go out here
+                # (the handler's @metrics.log_metrics flushes them on the way out).
+                sync_metrics.publish(record, self.state)
         return record
+
+    def _restore_check(self, bounds_db: int, watermarks: dict[str, int], now: datetime) -> tuple[bool, RestoreMarker]:
+        """Was ASPIRE restored since the last successful run? `@@DBTS` below the watermark, or a restore time
+        (msdb restorehistory, else the DBA's marker) that changed since then (portal.services.restore_detection)."""
+        marker = read_marker(self.source)
+        if not watermarks:  # the first run resyncs everything anyway; it only records the marker
+            return False, marker
+        by_rowversion = bounds_db < max(watermarks.values())
+        by_marker = restored_since(previous_marker(self.state.last_success(j) for j in get_args(Job)), marker)
+        if by_rowversion or by_marker:
+            detail: dict[str, Any] = {"db_rowversion": bounds_db, "watermark": max(watermarks.values())}
+            detail |= marker.fields()
+            detail["detected_by"] = "rowversion" if by_rowversion else marker.source
+            logger.warning("ASPIRE restore detected", extra=detail)
+            self.state.record_event("restore_detected", now, detail)
+        return by_rowversion or by_marker, marker
 
     def sync_customer(self, account_ids: Sequence[str]) -> dict[str, Any]:
         """Everything of these accounts now (a user was created or an account linked), without the lease:

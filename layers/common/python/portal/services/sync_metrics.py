@@ -1,4 +1,8 @@
-"""Powertools metrics for a sync run: counts, and lag (time since the job's last successful run)."""
+"""Powertools metrics for a sync run: counts, lag (time since the job's last successful run), failures, restores.
+
+The CDK alarms read these names with dimensions `service` and `job` (infra/constructs/monitoring.py):
+`lag_seconds` over 30 minutes (incremental), `run_failed` >= 1, `restore_detected` >= 1.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ def publish(summary: dict[str, Any], state: Any) -> None:
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=int(summary.get(name) or 0))
     if summary.get("restore_detected"):
         metrics.add_metric(name="restore_detected", unit=MetricUnit.Count, value=1)
+    if summary.get("status") == "failed":
+        metrics.add_metric(name="run_failed", unit=MetricUnit.Count, value=1)
     last = state.last_success(job) if summary.get("status") != "succeeded" else summary
     if last and last.get("ended_at"):
         lag = (datetime.now(UTC) - datetime.fromisoformat(str(last["ended_at"]))).total_seconds()

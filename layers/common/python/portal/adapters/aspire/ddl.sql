@@ -192,3 +192,12 @@ CREATE TABLE dbo.AlternateEft (
 );
 CREATE INDEX IX_AlternateEft_RowVer ON dbo.AlternateEft (RowVer);
 CREATE INDEX IX_AlternateEft_EftBatchId ON dbo.AlternateEft (EftBatchId);
+
+-- Restore marker (docs/aspire-integration.md "Restore detection"): the DBA's restore runbook sets LastRestoreAt
+-- (UTC) as its last step after restoring this database. The sync compares it with the value it saw at its last
+-- successful run; it reads msdb.dbo.restorehistory first when its login may, and this table otherwise.
+-- One row at most (MarkerId 1); no row: never restored since the portal was connected.
+CREATE TABLE dbo.PortalRestoreMarker (
+    MarkerId int NOT NULL PRIMARY KEY CONSTRAINT CK_PortalRestoreMarker_One CHECK (MarkerId = 1),
+    LastRestoreAt datetime2 NOT NULL
+);

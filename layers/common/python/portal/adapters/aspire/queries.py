@@ -25,7 +25,7 @@ from typing import Literal
 
 from portal.adapters.aspire.recompute_queries import RECOMPUTE_QUERIES
 
-__all__ = ["ENTITIES", "QUERIES", "Entity", "SyncCadence", "ddl_text", "query_text"]
+__all__ = ["ENTITIES", "QUERIES", "SQL_SERVER_ONLY", "Entity", "SyncCadence", "ddl_text", "query_text"]
 
 SyncCadence = Literal["incremental", "daily"]
 
@@ -85,6 +85,19 @@ SELECT CAST(MIN_ACTIVE_ROWVERSION() AS BIGINT) AS MinActiveRowVersion""",
     # Both bounds in one round trip, read at the same instant.
     "rowversion_bounds": """
 SELECT CAST(@@DBTS AS BIGINT) AS DbRowVersion, CAST(MIN_ACTIVE_ROWVERSION() AS BIGINT) AS MinActiveRowVersion""",
+    # --- restore detection (docs/aspire-integration.md) -------------------------------------------------------
+    # SQL Server's own record of restores (msdb; readable only when the DBA grants SELECT on it), in the
+    # server's local time: compared only with the value read at an earlier run, never with a portal clock.
+    "restore_history": """
+SELECT TOP 1 rh.restore_date AS LastRestoreAt
+FROM msdb.dbo.restorehistory AS rh
+WHERE rh.destination_database_name = DB_NAME()
+ORDER BY rh.restore_date DESC""",
+    # The marker the DBA's restore runbook sets (ddl.sql), when msdb is not readable.
+    "restore_marker": """
+SELECT TOP 1 m.LastRestoreAt
+FROM dbo.PortalRestoreMarker AS m
+ORDER BY m.LastRestoreAt DESC""",
     # --- incremental (every 15 minutes) ---------------------------------------------------------------------
     "changes_account": f"""
 SELECT a.AccountId, a.Name, a.AccountType, a.Email, a.Phone, CAST(a.RowVer AS BIGINT) AS RowVer
@@ -222,6 +235,10 @@ WHERE PortalPaymentId = %(portal_payment_id)s
 _QUERIES.update(RECOMPUTE_QUERIES)
 
 QUERIES = MappingProxyType({name: text.strip() for name, text in _QUERIES.items()})
+
+# Queries of SQL Server's system databases (msdb). The SQLite stand-in has none, so there they fail the way they
+# do for a login without the permission, and the caller falls back (portal.services.restore_detection).
+SQL_SERVER_ONLY = frozenset({"restore_history"})
 
 
 def query_text(name: str) -> str:
