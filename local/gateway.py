@@ -133,21 +133,33 @@ class Gateway:
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes | None, source_ip: str = "127.0.0.1"
     ) -> dict[str, Any]:
         """Answer one request; `raw_path` is the request target as sent (still percent-encoded, with query)."""
+        response, from_function = self._answer(method, raw_path, headers, body, source_ip)
+        if not from_function and self.web_origin and _header(headers, "origin") == self.web_origin:
+            # The gateway's own answers (401 of the authorizer, 403, 404, 405) carry the allow-origin too, as the
+            # deployed API's gateway responses must: without it the browser app sees a network error, not a 401.
+            response.setdefault("headers", {}).update(
+                {"Access-Control-Allow-Origin": self.web_origin, "Vary": "Origin"}
+            )
+        return response
+
+    def _answer(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes | None, source_ip: str
+    ) -> tuple[dict[str, Any], bool]:
         target, _, query_string = raw_path.partition("?")
         segments = split_path(target.partition("#")[0])
         if segments is None:
-            return _error(404, "not_found", "There is nothing at this address.")
+            return _error(404, "not_found", "There is nothing at this address."), False
         path = "/" + "/".join(segments)
         matches = [(route, params) for route in routes_for(self.api) if (params := _match(route, segments)) is not None]
         found = next(((route, params) for route, params in matches if route.method == method), None)
         is_preflight = _header(headers, "origin") and _header(headers, "access-control-request-method")
         if found is None and method == "OPTIONS" and matches and is_preflight:
-            return self._preflight(matches, headers)
+            return self._preflight(matches, headers), False
         if found is None:
             if matches:
                 allow = ", ".join(sorted({route.method for route, _ in matches}))
-                return _error(405, "method_not_allowed", f"{method} is not allowed here.", {"Allow": allow})
-            return _error(404, "not_found", "There is nothing at this address.")
+                return _error(405, "method_not_allowed", f"{method} is not allowed here.", {"Allow": allow}), False
+            return _error(404, "not_found", "There is nothing at this address."), False
         route, params = found
         query = {k: v for k, v in parse_qs(query_string, keep_blank_values=True).items()}
         event = api_event(
@@ -163,8 +175,8 @@ class Gateway:
         )
         denied = self._authorize(route, event)
         if denied is not None:
-            return denied
-        return invoke(route.function, event)
+            return denied, False
+        return invoke(route.function, event), True
 
     def _authorize(self, route: Route, event: dict[str, Any]) -> dict[str, Any] | None:
         if route.auth == "none":

@@ -38,7 +38,8 @@ def answer(monkeypatch: pytest.MonkeyPatch, origin_setting: str | None, origin: 
 def test_the_api_allows_the_web_origin_with_the_headers_the_app_sends(monkeypatch: pytest.MonkeyPatch) -> None:
     headers = answer(monkeypatch, WEB, WEB)
     assert headers["access-control-allow-origin"] == WEB
-    assert {"Authorization", "Content-Type", "Idempotency-Key"} <= set(headers["access-control-allow-headers"].split(","))
+    allowed = set(headers["access-control-allow-headers"].split(","))
+    assert {"Authorization", "Content-Type", "Idempotency-Key"} <= allowed
     assert headers["access-control-max-age"] == "600"
 
 
@@ -90,3 +91,13 @@ def test_the_local_runtime_sets_the_local_web_origin() -> None:
 
     env = handler_environment(Paths(), "http://127.0.0.1:1", "http://127.0.0.1:2")
     assert env["PORTAL_WEB_ORIGIN"].startswith("http://127.0.0.1:")
+
+
+def test_the_gateways_own_errors_carry_the_allow_origin_for_the_web_origin_only() -> None:
+    # A 401 of the authorizer, say, must reach the app as a 401 and not as a CORS failure
+    gateway = Gateway("enduser", web_origin=WEB)
+    mine = gateway.handle("GET", "/nowhere", {"Origin": WEB}, None)
+    other = gateway.handle("GET", "/nowhere", {"Origin": "https://evil.example"}, None)
+    assert mine["statusCode"] == other["statusCode"] == 404
+    assert mine["headers"]["Access-Control-Allow-Origin"] == WEB
+    assert "Access-Control-Allow-Origin" not in other["headers"]
