@@ -1,12 +1,9 @@
 // The end-user API: its URL from /config.json, the session token, and errors in the API.md shape.
 
-let config = null;
+let config = null; // one request for every caller of the page load, however many start at once
 
-export async function loadConfig() {
-  if (!config) {
-    const response = await fetch("/config.json", { cache: "no-store" });
-    config = await response.json();
-  }
+export function loadConfig() {
+  config ||= fetch("/config.json", { cache: "no-store" }).then((response) => response.json());
   return config;
 }
 

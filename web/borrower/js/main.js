@@ -13,8 +13,8 @@ route(`${S}/register`, auth.register, { title: "Register", public: true });
 route(`${S}/verify-email`, auth.verifyEmail, { title: "Finish your registration", public: true });
 route(`${S}/forgot-password`, auth.forgotPassword, { title: "Forgot your password?", public: true });
 route(`${S}/reset-password`, auth.resetPassword, { title: "Choose a new password", public: true });
-route(`${S}/home`, contracts.home, { title: "Your contracts", nav: "home" });
-route(`${S}`, contracts.home, { title: "Your contracts", nav: "home" });
+route(`${S}/home`, contracts.home, { title: "Your contracts", nav: "home", load: contracts.homeData });
+route(`${S}`, contracts.home, { title: "Your contracts", nav: "home", load: contracts.homeData });
 route(`${S}/contracts/:contract_id`, contracts.contract, { title: "Contract", nav: "home" });
 route(`${S}/contracts/:contract_id/schedule`, contracts.schedule, { title: "Amortization schedule", nav: "home" });
 route(`${S}/lines-of-credit`, contracts.linesOfCredit, { title: "Lines of credit", nav: "lines-of-credit" });
@@ -50,6 +50,10 @@ async function render() {
     sessionStorage.setItem(`portal.return.${site}`, location.pathname + location.search);
     return navigate(`/sites/${encodeURIComponent(site)}/sign-in`, { replace: true });
   }
+  // A page's `load` (its API calls) starts with the branding request rather than after it.
+  const query = new URLSearchParams(location.search);
+  const data = found.load ? found.load({ site, params: found.params, query }) : null;
+  data?.catch(() => {}); // awaited (and its error shown) by the page; never an unhandled rejection
   let brand;
   try {
     brand = await branding(site);
@@ -77,8 +81,7 @@ async function render() {
     navigate(`/sites/${encodeURIComponent(site)}/sign-in`);
   });
   const context = {
-    site, params: found.params, query: new URLSearchParams(location.search), branding: brand, main, alert,
-    title: found.title,
+    site, params: found.params, query, branding: brand, main, alert, title: found.title, data,
     rerender: (message) => { notice = message; render(); },
   };
   const message = notice;
