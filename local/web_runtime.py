@@ -1,7 +1,8 @@
 """The whole local runtime in-process on free ports with its own state directory: what the browser tests, the
 screenshots and the web benchmark run against (`make run` does the same on the configured ports, local/cli.py).
 
-Seeded and synced like `make run` (demo ASPIRE database, sync, demo users), so the demo personas work. The
+Seeded and synced like `make run` (demo ASPIRE database, sync, demo users), so the demo personas work; DynamoDB
+Local runs in memory (nothing to keep, and the first full sync is several times faster than on disk). The
 environment is restored when the block ends; handler modules imported earlier in the process are re-imported,
 because a function builds its resolver (and its CORS origin) and its adapters at import, i.e. at cold start.
 """
@@ -46,7 +47,7 @@ def web_runtime(state: Path) -> Iterator[WebRuntime]:
     # Read by handler_environment: the emailed links and the CORS origin point at this runtime's web server.
     os.environ.update({"PORTAL_WEB_BASE_URL": web_origin, "PORTAL_WEB_ORIGIN": web_origin})
     try:
-        with local_services(paths, ports, serving=True) as services:
+        with local_services(paths, ports, serving=True, in_memory=True) as services:
             bootstrap.ensure_portal_config()
             bootstrap.seed_demo(paths, scale=None, force=False, progress=lambda _: None)
             _cold_start_handlers()

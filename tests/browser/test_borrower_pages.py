@@ -36,6 +36,22 @@ def test_public_pages_are_accessible_and_fit(page: Page, portal: WebRuntime, wid
         assert_fits(page, width)
 
 
+def test_the_code_step_is_accessible_fits_and_resends(page: Page, portal: WebRuntime) -> None:
+    # Given a CareLine borrower past the password step (the site mails a code)
+    page.set_viewport_size({"width": 320, "height": 700})
+    user = personas(portal)["careline"]["users"][1]
+    page.goto(f"{portal.web_url}/sites/careline/sign-in")
+    page.get_by_label("Email").fill(user["email"])
+    page.get_by_label("Password").fill(user["password"])
+    page.get_by_role("button", name="Sign in").click()
+    # Then the code step has the focus, passes axe and fits, and a new code can be asked for
+    expect(page.get_by_role("heading", name="Check your email")).to_be_focused()
+    assert_accessible(page)
+    assert_fits(page)
+    page.get_by_role("button", name="Email me a new code").click()
+    expect(page.get_by_role("alert")).to_have_text("A new code is on its way. The previous code no longer works.")
+
+
 @pytest.mark.parametrize("width", [1280, 320])
 def test_signed_in_pages_are_accessible_and_fit(page: Page, portal: WebRuntime, width: int) -> None:
     page.set_viewport_size({"width": width, "height": 800})

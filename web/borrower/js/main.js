@@ -65,6 +65,7 @@ async function render() {
   }
   if (render_id !== renders) return;
   applyBranding(site, brand);
+  document.body.style.removeProperty("--login-bg"); // the login background belongs to the sign-in pages only
   const { header, main, footer } = layout(site, brand, { signedIn: !found.public, current: found.nav });
   const alert = alertBox();
   main.append(alert);
