@@ -9,7 +9,7 @@ DDB_STAMP := $(NPM_PREFIX)/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run serve test lint fmt unit integration contract infra e2e bench bench-large reset layer synth clean
+.PHONY: install run serve test lint fmt unit integration contract infra e2e browser chromium screenshots bench bench-large reset layer synth clean
 
 install: $(STAMP) $(DDB_STAMP)
 
@@ -41,7 +41,7 @@ fmt: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install lint
+test: install lint chromium
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 
 unit: install
@@ -55,12 +55,24 @@ infra: install
 e2e: install
 	$(BIN)/python -m pytest tests/e2e
 
+# web (issue #11): Playwright drives Debian's chromium; it cannot download its own browsers here.
+chromium:
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the browser tests (about 25 s)..."; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; }
+
+browser: install chromium
+	$(BIN)/python -m pytest tests/browser
+
+# docs/screenshots/*.png of the main borrower pages, from the same runtime fixture as the browser tests.
+screenshots: install chromium
+	PORTAL_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/browser/test_screenshots.py
+
 # Figures, not pass/fail (docs/performance.md). bench: sync at 10,000 contracts, < 15 min on 2 cores;
 # bench-large adds 100,000 (the ratio target's size, and the RSS ratio between sizes). Seeds cached in .local/bench.
-bench: install
+bench: install chromium
 	$(BIN)/python -m bench 10000
 
-bench-large: install
+bench-large: install chromium
 	$(BIN)/python -m bench 10000 100000
 
 # The Lambda runtime's Python compiles the layers' .pyc (bytecode is version-specific). pyenv's shim answers

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 
 def main() -> int:
-    from bench import coldstart_bench, contracts_bench, login_timing_bench, payments_bench, sync_bench
+    from bench import coldstart_bench, contracts_bench, login_timing_bench, payments_bench, sync_bench, web_bench
 
     sizes = tuple(int(s) for s in sys.argv[1:]) or (10_000,)
     started = time.monotonic()
@@ -30,6 +30,8 @@ def main() -> int:
     contracts_bench.print_table(contracts_bench.run())
     print("\n## Payments writer (local runtime: DynamoDB Local, moto, the demo ASPIRE)\n", flush=True)
     print(payments_bench.table(payments_bench.run()) + "\n", flush=True)
+    print("\n## Borrower web app (headless Chromium against the local runtime)\n", flush=True)
+    print(web_bench.table(web_bench.run()), flush=True)
     print(f"\n(whole run: {(time.monotonic() - started) / 60:.1f} minutes)")
     return 0
 

@@ -102,15 +102,11 @@ def ensure_demo_users(paths: Paths) -> list[str]:
 def banner(paths: Paths, enduser_url: str, admin_url: str, scheduler: Any, web_url: str = "") -> str:
     lines = [
         "",
+        *([f"  Web app       {web_url}/sites/<site>/sign-in   (open it in a browser)"] if web_url else []),
         f"  End-user API  {enduser_url}   (try: curl {enduser_url}/health)",
         f"  Admin API     {admin_url}   (token: portal-local admin-token)",
         f"  OpenAPI       {enduser_url}/openapi.json   {admin_url}/openapi.json",
         f"  Emails        {paths.outbox}/  (portal-local outbox)",
-        *(
-            [f"  Email links   {web_url}/sites/<site>/verify-email|reset-password|sign-in|forgot-password"]
-            if web_url
-            else []
-        ),
         "  Schedules     "
         + ", ".join(f"{name} next at {when:%Y-%m-%d %H:%M} UTC" for name, when in scheduler.due.items()),
         "",
@@ -119,7 +115,8 @@ def banner(paths: Paths, enduser_url: str, admin_url: str, scheduler: Any, web_u
         personas = json.loads(paths.personas.read_text())
         lines.append("  Demo logins (also in .local/demo-personas.json):")
         for site in personas["sites"]:
-            lines.append(f"    site {site['site_id']}: {enduser_url}/sites/{site['site_id']}")
+            where = f"{web_url or enduser_url}/sites/{site['site_id']}" + ("/sign-in" if web_url else "")
+            lines.append(f"    site {site['site_id']}: {where}")
             for user in site["users"]:
                 lines.append(f"      {user['email']:<34} {user['password']:<22} mfa={user['mfa']}")
             for person in site.get("enrollable", [])[:2]:

@@ -114,7 +114,7 @@ def cmd_serve(args: argparse.Namespace, *, prepare: bool = False) -> int:
     from local.runtime import payments_queue_url
     from local.scheduler import Scheduler
     from local.services import local_services
-    from local.web_links import WebLinksServer
+    from local.web_server import WebServer
 
     ports = Ports()
     total = 5 if prepare else 3
@@ -145,7 +145,7 @@ def cmd_serve(args: argparse.Namespace, *, prepare: bool = False) -> int:
         verifier = CognitoJwtVerifier(services.moto_endpoint, services.admin_pool)
         enduser = GatewayServer(Gateway("enduser"), ports.enduser, log).start()
         admin = GatewayServer(Gateway("admin", verifier), ports.admin, log).start()
-        web = WebLinksServer(ports.web, enduser.url, log).start()
+        web = WebServer(ports.web, enduser.url, admin.url, log).start()
         scheduler = Scheduler(lambda s: log(bootstrap.fire_schedule(s))).start()
         # The payments writer's event source mapping: a stored payment is Scheduled within seconds.
         poller = PaymentsPoller(services.moto_endpoint, payments_queue_url(services.moto_endpoint), log).start()

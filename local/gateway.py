@@ -3,6 +3,7 @@
 It dispatches with `portal.api.routes.ROUTES` (the table the CDK builds the REST APIs from), runs the
 route's authorizer first the way API Gateway does, and answers unknown paths with 404 and known paths with
 another method with 405 (and `Allow`) in the API.md error shape, as the deployed gateway responses do.
+A CORS preflight for a known path is answered here too, as API Gateway's mock OPTIONS method does (`_preflight`).
 
 HTTP itself is waitress (a maintained WSGI server) rather than `http.server`: it parses, de-chunks, bounds
 and times out requests, and its own protocol errors are answered in the same JSON shape (`_JsonErrorTask`).
@@ -28,6 +29,8 @@ from waitress.task import ErrorTask
 
 from local.events import LambdaContextStub, api_event, authorizer_event
 from local.runtime import ROOT, LocalError
+from portal.api.resolver import CORS_HEADERS
+from portal.api.resolver import web_origin as configured_origin
 from portal.api.routes import Api, Route, routes_for
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -102,27 +105,63 @@ def _match(route: Route, segments: list[str]) -> dict[str, str] | None:
 AdminVerifier = Callable[[str], dict[str, Any] | None]
 
 
+def _header(headers: dict[str, str], name: str) -> str | None:
+    return next((value for key, value in headers.items() if key.lower() == name), None)
+
+
 class Gateway:
-    def __init__(self, api: Api, admin_verifier: AdminVerifier | None = None) -> None:
+    def __init__(self, api: Api, admin_verifier: AdminVerifier | None = None, web_origin: str | None = None) -> None:
         self.api = api
         self.admin_verifier = admin_verifier
+        # The one origin the browser app calls from (PORTAL_WEB_ORIGIN, as the functions' own CORS answers).
+        self.web_origin = web_origin if web_origin is not None else configured_origin()
+
+    def _preflight(self, matches: list[tuple[Route, dict[str, str]]], headers: dict[str, str]) -> dict[str, Any]:
+        """204 for a CORS preflight of a known path; the allow headers only for the web origin, so a browser
+        on any other origin is refused by its own CORS check (no body: a preflight answer is never read)."""
+        allowed: dict[str, str] = {}
+        if self.web_origin and _header(headers, "origin") == self.web_origin:
+            methods = sorted({route.method for route, _ in matches} | {"OPTIONS"})
+            allowed = {
+                "Access-Control-Allow-Origin": self.web_origin,
+                "Access-Control-Allow-Methods": ",".join(methods),
+                "Access-Control-Allow-Headers": ",".join(CORS_HEADERS),
+                "Access-Control-Max-Age": "600",
+                "Vary": "Origin",
+            }
+        return {"statusCode": 204, "headers": allowed, "body": ""}
 
     def handle(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes | None, source_ip: str = "127.0.0.1"
     ) -> dict[str, Any]:
         """Answer one request; `raw_path` is the request target as sent (still percent-encoded, with query)."""
+        response, from_function = self._answer(method, raw_path, headers, body, source_ip)
+        if not from_function and self.web_origin and _header(headers, "origin") == self.web_origin:
+            # The gateway's own answers (401 of the authorizer, 403, 404, 405) carry the allow-origin too, as the
+            # deployed API's gateway responses must: without it the browser app sees a network error, not a 401.
+            response.setdefault("headers", {}).update(
+                {"Access-Control-Allow-Origin": self.web_origin, "Vary": "Origin"}
+            )
+        return response
+
+    def _answer(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes | None, source_ip: str
+    ) -> tuple[dict[str, Any], bool]:
         target, _, query_string = raw_path.partition("?")
         segments = split_path(target.partition("#")[0])
         if segments is None:
-            return _error(404, "not_found", "There is nothing at this address.")
+            return _error(404, "not_found", "There is nothing at this address."), False
         path = "/" + "/".join(segments)
         matches = [(route, params) for route in routes_for(self.api) if (params := _match(route, segments)) is not None]
         found = next(((route, params) for route, params in matches if route.method == method), None)
+        is_preflight = _header(headers, "origin") and _header(headers, "access-control-request-method")
+        if found is None and method == "OPTIONS" and matches and is_preflight:
+            return self._preflight(matches, headers), False
         if found is None:
             if matches:
                 allow = ", ".join(sorted({route.method for route, _ in matches}))
-                return _error(405, "method_not_allowed", f"{method} is not allowed here.", {"Allow": allow})
-            return _error(404, "not_found", "There is nothing at this address.")
+                return _error(405, "method_not_allowed", f"{method} is not allowed here.", {"Allow": allow}), False
+            return _error(404, "not_found", "There is nothing at this address."), False
         route, params = found
         query = {k: v for k, v in parse_qs(query_string, keep_blank_values=True).items()}
         event = api_event(
@@ -138,8 +177,8 @@ class Gateway:
         )
         denied = self._authorize(route, event)
         if denied is not None:
-            return denied
-        return invoke(route.function, event)
+            return denied, False
+        return invoke(route.function, event), True
 
     def _authorize(self, route: Route, event: dict[str, Any]) -> dict[str, Any] | None:
         if route.auth == "none":

@@ -88,7 +88,7 @@ class Ports:
     admin: int = int(os.environ.get("PORTAL_ADMIN_PORT", "8001"))
     dynamodb: int = int(os.environ.get("PORTAL_DYNAMODB_PORT", "8002"))
     moto: int = int(os.environ.get("PORTAL_MOTO_PORT", "8003"))
-    # The pages the emails link to (local/web_links.py now; the web front end later, on the same port).
+    # The borrower web app (local/web_server.py), where the emails' links point too.
     web: int = int(os.environ.get("PORTAL_WEB_PORT", "8080"))
 
 
@@ -153,6 +153,8 @@ def handler_environment(paths: Paths, dynamodb_endpoint: str, moto_endpoint: str
         # outage switch of `portal-local aspire outage on|off`
         "PAYMENTS_QUEUE_URL": payments_queue_url(moto_endpoint),
         "ASPIRE_OUTAGE_FLAG": str(paths.aspire_outage),
+        # web: the APIs answer CORS for the local web app's origin only (portal.api.resolver.cors_config).
+        "PORTAL_WEB_ORIGIN": os.environ.get("PORTAL_WEB_ORIGIN", f"http://127.0.0.1:{Ports().web}"),
         "POWERTOOLS_SERVICE_NAME": "customer-portal",
         "POWERTOOLS_METRICS_NAMESPACE": "CustomerPortal",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),

@@ -38,7 +38,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def local_services(paths: Paths, ports: Ports | None = None, *, serving: bool = False) -> Iterator[LocalServices]:
+def local_services(
+    paths: Paths, ports: Ports | None = None, *, serving: bool = False, in_memory: bool = False
+) -> Iterator[LocalServices]:
     """Use the services of a running `portal-local run`, or start them for the duration of the block.
 
     `serving=True` (the `run`/`serve` commands) insists on the configured ports and refuses to start a
@@ -62,7 +64,8 @@ def local_services(paths: Paths, ports: Ports | None = None, *, serving: bool = 
         for port, setting in ((ports.enduser, "PORTAL_PORT"), (ports.admin, "PORTAL_ADMIN_PORT"),
                               (ports.web, "PORTAL_WEB_PORT"), (ports.moto, "PORTAL_MOTO_PORT")):  # fmt: skip
             require_free_port(port, setting)
-    dynamo = dynamodb_local.DynamoDBLocal(paths, ports.dynamodb if serving else free_port())
+    # in_memory: a throwaway runtime (the browser tests, local/web_runtime.py), much faster to sync into.
+    dynamo = dynamodb_local.DynamoDBLocal(paths, ports.dynamodb if serving else free_port(), in_memory=in_memory)
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=ports.moto if serving else free_port(), verbose=False)
     dynamo.start()
     try:

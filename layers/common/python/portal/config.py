@@ -90,6 +90,10 @@ class TableSettings(Settings):
 class ApiSettings(TableSettings):
     """What every API function needs (meta, contracts, the authorizer, admin for now)."""
 
+    # web (issue #11): the one browser origin allowed to call the APIs cross-origin (the web front end,
+    # e.g. `https://portal.example.com`; locally `http://127.0.0.1:8080`). Empty: no CORS headers at all.
+    web_origin: str = Field("", alias="PORTAL_WEB_ORIGIN")
+
 
 class IdentitySettings(ApiSettings):
     """The function that signs end users in and mails them (`login`)."""

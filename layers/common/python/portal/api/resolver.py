@@ -7,6 +7,7 @@ What every route of both APIs inherits from here, so a route added later is cove
 - bad input is a 4xx: a body is decoded strictly and parsed once with limits (`parse_json_object`), whatever
   Content-Type it came with (API.md: JSON in); anything but a bounded JSON object is 400 `malformed_request`;
 - `Cache-Control: no-store` unless the route sets its own (answers carry customer data and tokens);
+- CORS for the web front end's origin only (`PORTAL_WEB_ORIGIN`, see `cors_config`), none when it is unset;
 - one `requests` metric per request, by route template and status class (flushed by `@metrics.log_metrics`
   on each API handler).
 """
@@ -17,17 +18,19 @@ import base64
 import binascii
 import json
 import math
+import os
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder, Router
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from portal.config import ApiSettings
 from portal.domain.errors import (
     BadRequest,
     Conflict,
@@ -201,8 +204,30 @@ def _record_outcome(route: str, status: int) -> None:
     metrics.add_metric(name="requests", unit=MetricUnit.Count, value=1)
 
 
+# What the browser may send cross-origin: the bearer token, JSON bodies and the payments' idempotency key.
+CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
+
+
+def web_origin(env: Mapping[str, str] | None = None) -> str:
+    """The web front end's origin (`PORTAL_WEB_ORIGIN`), "" when unset.
+
+    Read from the environment directly rather than through `ApiSettings.load()`: the resolver is built at import
+    time by every API function, whatever settings model that function loads.
+    """
+    return (os.environ if env is None else env).get(ApiSettings.env_name("web_origin"), "").strip()
+
+
+def cors_config(env: Mapping[str, str] | None = None) -> CORSConfig | None:
+    """CORS for the web front end's origin only, or None (no CORS headers) when `PORTAL_WEB_ORIGIN` is unset.
+    Powertools answers `Access-Control-Allow-Origin` only when the request's Origin is this one, never `*`."""
+    origin = web_origin(env)
+    if not origin:
+        return None
+    return CORSConfig(allow_origin=origin, allow_headers=CORS_HEADERS, max_age=600)
+
+
 def make_resolver(*routers: Router) -> PortalResolver:
-    app = PortalResolver(enable_validation=True, json_body_deserializer=parse_json_object)
+    app = PortalResolver(enable_validation=True, json_body_deserializer=parse_json_object, cors=cors_config())
     for router in routers:
         app.include_router(router)
 

@@ -1,0 +1,100 @@
+"""Browser tests: Playwright drives Debian's chromium against the local runtime (local/web_runtime.py).
+
+Playwright cannot download its own browsers here (no network), so the launch uses the system package
+(`make chromium` installs it) with the switches that keep it from reaching out to the network.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from local.outbox import list_messages
+from local.web_runtime import WebRuntime, web_runtime
+
+CHROMIUM = "/usr/bin/chromium"
+WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.path).replace("\\", "/"):
+            # One worker runs the whole suite: one runtime, started once (package scope below).
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (apt-get install chromium fonts-liberation)")
+    args = ["--disable-background-networking", "--disable-component-update", "--no-first-run"]
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": args}
+
+
+@pytest.fixture(scope="package")
+def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebRuntime]:
+    with web_runtime(tmp_path_factory.mktemp("web-state")) as runtime:
+        yield runtime
+
+
+@pytest.fixture
+def page(page: Page) -> Page:
+    page.set_default_timeout(15_000)
+    expect.set_options(timeout=15_000)
+    return page
+
+
+def personas(runtime: WebRuntime) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(runtime.paths.personas.read_text())
+    return {site["site_id"]: site for site in document["sites"]}
+
+
+def emails_to(runtime: WebRuntime, address: str) -> list[dict[str, Any]]:
+    return [m for m in list_messages(runtime.paths.outbox) if address.lower() in str(m["to"]).lower()]
+
+
+def wait_for_email(runtime: WebRuntime, address: str, after: int, what: str) -> dict[str, Any]:
+    """The newest email to `address` beyond the first `after` ones (emails are written as the API answers)."""
+    for _ in range(100):
+        messages = emails_to(runtime, address)
+        if len(messages) > after and messages[-1][what]:
+            return messages[-1]
+        time.sleep(0.1)
+    raise AssertionError(f"no email with {what} to {address}")
+
+
+def sign_in(page: Page, runtime: WebRuntime, site: str, email: str, password: str) -> None:
+    """Through the sign-in page, with the emailed code when the site asks for one."""
+    before = len(emails_to(runtime, email))
+    page.goto(f"{runtime.web_url}/sites/{site}/sign-in")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    code_or_home = page.get_by_label("Code").or_(page.get_by_role("heading", name="Your contracts"))
+    code_or_home.wait_for()
+    if page.get_by_label("Code").is_visible():
+        code = wait_for_email(runtime, email, before, "codes")["codes"][0]
+        page.get_by_label("Code").fill(code)
+        page.get_by_role("button", name="Verify").click()
+
+
+def assert_accessible(page: Page) -> None:
+    results = Axe().run(page, options=WCAG_21_AA)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def assert_fits(page: Page, width: int = 320) -> None:
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= width, f"{page.url} is {overflow} px wide at a {width} px viewport"
+
+
+def link_in(message: dict[str, Any], page_name: str) -> str:
+    return next(link for link in message["links"] if re.search(rf"/{page_name}\?token=", link))
