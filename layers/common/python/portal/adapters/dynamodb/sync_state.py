@@ -75,11 +75,23 @@ class DynamoSyncState:
         item = from_item(response["Item"]) if "Item" in response else {}
         return {k.removeprefix("wm_"): int(v) for k, v in item.items() if k.startswith("wm_")}
 
-    def set_watermarks(self, values: dict[str, int], now: datetime) -> None:
-        current = self.watermarks()
+    def site_map_hash(self) -> str | None:
+        """The site map's fingerprint as of the last run that moved the watermarks (None before the first)."""
+        response = self._client.get_item(TableName=self.table, Key=key(SYNC_PK, "WATERMARKS"), ConsistentRead=True)
+        value = from_item(response["Item"]).get("site_map_hash") if "Item" in response else None
+        return str(value) if value else None
+
+    def set_watermarks(self, values: dict[str, int], now: datetime, site_map_hash: str | None = None) -> None:
+        """Stores the watermarks; `site_map_hash` (the map the run synced against) is kept when not given."""
+        response = self._client.get_item(TableName=self.table, Key=key(SYNC_PK, "WATERMARKS"), ConsistentRead=True)
+        stored = from_item(response["Item"]) if "Item" in response else {}
+        current = {k.removeprefix("wm_"): int(v) for k, v in stored.items() if k.startswith("wm_")}
         current.update(values)
         item: dict[str, Any] = {"pk": SYNC_PK, "sk": "WATERMARKS", "updated_at": now.isoformat()}
         item.update({f"wm_{job}": value for job, value in current.items()})
+        hash_value = site_map_hash or stored.get("site_map_hash")
+        if hash_value:
+            item["site_map_hash"] = hash_value
         self._client.put_item(TableName=self.table, Item=to_item(item))
 
     # --- runs and events -----------------------------------------------------------------------------------
