@@ -114,6 +114,11 @@ class PaymentsSettings(IdentitySettings):
     payments_queue_url: Required = Field(alias="PAYMENTS_QUEUE_URL")
 
 
+class AdminSettings(IdentitySettings):
+    """The staff API (`admin`): it mails registration and reset links (KMS key, sender, web base URL, SES
+    configuration set) and queues customer syncs and staff full runs on the sync chunk queue."""
+
+
 class SyncSettings(TableSettings):
     """The sync functions (`sync_incremental`, `sync_daily`, `sync_worker`)."""
 
@@ -138,7 +143,7 @@ FUNCTION_SETTINGS: dict[str, type[TableSettings]] = {
     "login": IdentitySettings,
     "authorizer": ApiSettings,  # it only checks sessions: tables, no key, no mail
     "contracts": ApiSettings,
-    "admin": ApiSettings,  # the admin API issue gives it an `AdminSettings` when it creates users
+    "admin": AdminSettings,
     "sync_incremental": SyncSettings,
     "sync_daily": SyncSettings,
     "sync_worker": SyncSettings,

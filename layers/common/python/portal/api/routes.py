@@ -90,6 +90,24 @@ ROUTES: tuple[Route, ...] = (
     # admin API
     Route("admin", "GET", "/health", "admin", "none"),
     Route("admin", "GET", "/openapi.json", "admin", "none"),
+    # admin: sites, settings, users, sync, audit (issue #10, PRODUCT.md §4, §6, §7)
+    Route("admin", "GET", "/admin/settings", "admin", "admin"),
+    Route("admin", "PUT", "/admin/settings", "admin", "admin"),
+    Route("admin", "GET", "/admin/sites", "admin", "admin"),
+    Route("admin", "POST", "/admin/sites", "admin", "admin"),
+    Route("admin", "GET", "/admin/sites/{site}", "admin", "admin"),
+    Route("admin", "PATCH", "/admin/sites/{site}", "admin", "admin"),
+    Route("admin", "GET", "/admin/sites/{site}/users", "admin", "admin"),
+    Route("admin", "POST", "/admin/sites/{site}/users", "admin", "admin"),
+    Route("admin", "GET", "/admin/sites/{site}/users/{user_id}", "admin", "admin"),
+    Route("admin", "PATCH", "/admin/sites/{site}/users/{user_id}", "admin", "admin"),
+    Route("admin", "POST", "/admin/sites/{site}/users/{user_id}/reset-password", "admin", "admin"),
+    Route("admin", "POST", "/admin/sites/{site}/users/{user_id}/resend-registration", "admin", "admin"),
+    Route("admin", "POST", "/admin/sites/{site}/users/{user_id}/deactivate", "admin", "admin"),
+    Route("admin", "POST", "/admin/sites/{site}/users/{user_id}/reactivate", "admin", "admin"),
+    Route("admin", "GET", "/admin/sync", "admin", "admin"),
+    Route("admin", "POST", "/admin/sync/full", "admin", "admin"),
+    Route("admin", "GET", "/admin/audit", "admin", "admin"),
 )
 
 

@@ -56,6 +56,18 @@ class DynamoSyncState:
             return from_item(current) if current else {"owner": "unknown"}
         return None
 
+    def lease(self, now: datetime) -> dict[str, Any] | None:
+        """The lease while a run holds it (None when free or expired): the admin API's 409 on a full run."""
+        response = self._client.get_item(TableName=self.table, Key=key(SYNC_PK, "LEASE"), ConsistentRead=True)
+        item = from_item(response["Item"]) if "Item" in response else None
+        return item if item and int(item.get("lease_until", 0)) >= int(now.timestamp()) else None
+
+    def watermarks_record(self) -> dict[str, Any]:
+        """The watermarks with their `updated_at` and the site map hash (admin sync status)."""
+        response = self._client.get_item(TableName=self.table, Key=key(SYNC_PK, "WATERMARKS"), ConsistentRead=True)
+        item = from_item(response["Item"]) if "Item" in response else {}
+        return {k: v for k, v in item.items() if k not in ("pk", "sk")}
+
     def release_lease(self, owner: str) -> None:
         try:
             self._client.delete_item(
