@@ -50,3 +50,19 @@ def audit_entries(world: World) -> list[dict[str, Any]]:
     client = world.wiring.dynamodb
     items = client.scan(TableName=world.wiring.settings.table_control)["Items"]
     return sorted((from_item(i) for i in items if i["pk"]["S"].startswith("AUDIT#")), key=lambda e: e["sk"])
+
+
+def linkable_account(world: World, site: str, account_id: str, contract_id: str, *, terminated: bool = False) -> None:
+    """A synced account holding the Customer role on one unlabelled contract of `site` (the default site)."""
+    from portal.services.sync_items import AccountState, account_items
+    from tests.integration.identity.kit import client, to_item
+
+    world.put_contract(site, contract_id, account_id, terminated=terminated)
+    state = AccountState(
+        account={"AccountId": account_id, "Name": f"Account {account_id}", "AccountType": "Business", "Email": ""},
+        roles=[],
+        contacts=(),
+    )
+    roles = [{"ContractId": contract_id, "AccountId": account_id, "RoleType": "Customer", "IsTerminated": terminated}]
+    for desired in account_items(site, roles, state, {"incremental"}):
+        client("dynamodb").put_item(TableName=world.wiring.settings.table_data, Item=to_item(desired.item()))

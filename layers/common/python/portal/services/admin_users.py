@@ -99,8 +99,8 @@ class AdminUsers:
 
         user = self._identity.users.create_user(site_id, email, first_name, last_name, accounts, extra=audit)
         self._identity.enrollment.resend_registration(site_id, user.user_id)
-        # So the user sees their contracts within a minute of verifying (queued in AWS, in-process locally).
-        self._customer_sync(accounts)
+        if accounts:  # so the user sees their contracts within a minute of verifying (queued in AWS)
+            self._customer_sync(accounts)
         return self.get(site_id, user.user_id)
 
     def update(self, actor: Actor, site_id: str, user_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
