@@ -13,6 +13,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from portal.adapters.dynamodb.sync_state import DynamoSyncState
@@ -82,10 +83,10 @@ class AdminSync:
             "now": now.isoformat(),
             "last_success": {job: _run(run) for job, run in last.items() if run},
             "recent_runs": [_run(run) for run in self._state.recent_runs(20)],
-            "watermarks": self._state.watermarks_record(),
+            "watermarks": _plain(self._state.watermarks_record()),
             # How old the newest data is: since the last successful incremental (or any) run ended.
             "lag_s": _age_s(now, incremental.get("ended_at")) if incremental else None,
-            "restore_events": self._state.events(20),
+            "restore_events": [_run(event) for event in self._state.events(20)],
             "running": {"run_id": lease.get("owner"), "since": lease.get("taken_at")} if lease else None,
         }
 
@@ -99,5 +100,16 @@ class AdminSync:
         return run_id
 
 
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers arrive as Decimal; counters and rowversions are integers in the answer."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if k not in ("pk", "sk")}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _run(run: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in run.items() if k not in ("pk", "sk")}
+    return dict(_plain(run))
