@@ -115,8 +115,13 @@ class PaymentsSettings(IdentitySettings):
 
 
 class AdminSettings(IdentitySettings):
-    """The staff API (`admin`): it mails registration and reset links (KMS key, sender, web base URL, SES
-    configuration set) and queues customer syncs and staff full runs on the sync chunk queue."""
+    """The staff API (`admin`): it mails registration and reset links (sender, web base URL, SES configuration
+    set) and queues customer syncs and staff full runs on the sync chunk queue.
+
+    It never encrypts nor decrypts a TOTP seed (only the signed-in user sets one up), so the application key
+    is optional here and the stack grants the admin function no use of it (least privilege)."""
+
+    kms_key_id: str = Field("", alias="PORTAL_KMS_KEY_ID")
 
 
 class SyncSettings(TableSettings):
