@@ -172,3 +172,6 @@ def test_unknown_users_and_sites_are_404(world: World) -> None:
     assert admin("GET", f"{USERS}/nobody")[0] == 404
     assert admin("GET", "/admin/sites/nosuch/users/nobody")[0] == 404
     assert admin("POST", f"{USERS}/no%23body/deactivate")[0] == 404
+    assert admin("POST", f"{USERS}/no%23body/reset-password")[0] == 404
+    assert admin("GET", "/admin/sites/NOT%20A%20SITE/users")[0] == 404
+    assert admin("GET", "/admin/sites/NOT%20A%20SITE")[0] == 404

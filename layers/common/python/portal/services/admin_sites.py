@@ -47,7 +47,10 @@ class AdminSites:
         return sorted(self._repo.list_sites(), key=lambda s: s.site_id)
 
     def get_site(self, site_id: str) -> Site:
-        site = self._repo.get_site(site_id)
+        try:
+            site = self._repo.get_site(site_id)
+        except ValueError:  # not even a possible site id
+            site = None
         if site is None:
             raise NotFound("There is no such site.", code="site_not_found")
         return site

@@ -128,10 +128,12 @@ class AdminUsers:
         return self.get(site_id, user_id)
 
     def reset_password(self, actor: Actor, site_id: str, user_id: str) -> None:
+        self._record(site_id, user_id)
         self._identity.recovery.send_reset_link(site_id, user_id)  # 409 unless Active
         self._audit_email(actor, site_id, user_id, "reset_link_sent")
 
     def resend_registration(self, actor: Actor, site_id: str, user_id: str) -> None:
+        self._record(site_id, user_id)
         self._identity.enrollment.resend_registration(site_id, user_id)  # 409 unless Pending
         self._audit_email(actor, site_id, user_id, "registration_link_sent")
 
@@ -143,7 +145,10 @@ class AdminUsers:
                                 ConditionExpression=put["ConditionExpression"])  # fmt: skip
 
     def _site(self, site_id: str) -> None:
-        site, _ = self._sites.get_site_and_settings(site_id)
+        try:
+            site, _ = self._sites.get_site_and_settings(site_id)
+        except ValueError:  # not even a possible site id
+            site = None
         if site is None:
             raise NotFound("There is no such site.", code="site_not_found")
 

@@ -91,16 +91,21 @@ class UserService:
         accounts = tuple(dict.fromkeys(a.strip() for a in account_ids if a.strip()))
         if len(accounts) > MAX_LINKS:
             raise ValidationFailed(f"A user can be linked to at most {MAX_LINKS} accounts.", code="too_many_links")
-        done = self._ctx.store.update_user(
-            site_id,
-            user_id,
-            first_name=first_name.strip(),
-            last_name=last_name.strip(),
-            account_ids=accounts,
-            link_source="admin",
-            at=iso(self._ctx.now()),
-            extra=extra,
-        )
+        try:
+            done = self._ctx.store.update_user(
+                site_id,
+                user_id,
+                first_name=first_name.strip(),
+                last_name=last_name.strip(),
+                account_ids=accounts,
+                link_source="admin",
+                at=iso(self._ctx.now()),
+                extra=extra,
+            )
+        except ValueError:  # more link changes at once than one transaction holds
+            raise ValidationFailed(
+                "Too many account links change at once; change fewer per request.", code="too_many_changes"
+            ) from None
         if not done:
             raise NotFound("There is no such user on this site.", code="user_not_found")
         logger.info("user edited", extra={"site_id": site_id, "user_id": user_id, "links": len(accounts)})
