@@ -14,7 +14,15 @@ from datetime import UTC, datetime
 
 
 def main() -> int:
-    from bench import coldstart_bench, contracts_bench, login_timing_bench, payments_bench, sync_bench, web_bench
+    from bench import (
+        admin_bench,
+        coldstart_bench,
+        contracts_bench,
+        login_timing_bench,
+        payments_bench,
+        sync_bench,
+        web_bench,
+    )
 
     sizes = tuple(int(s) for s in sys.argv[1:]) or (10_000,)
     started = time.monotonic()
@@ -28,6 +36,8 @@ def main() -> int:
     print(login_timing_bench.table(login_timing_bench.run()) + "\n", flush=True)
     print("## Contracts API\n", flush=True)
     contracts_bench.print_table(contracts_bench.run())
+    print("\n## Admin user search at 1,000 and 10,000 users on one site, against one GetItem\n", flush=True)
+    print(admin_bench.table(admin_bench.run()) + "\n", flush=True)
     print("\n## Payments writer (local runtime: DynamoDB Local, moto, the demo ASPIRE)\n", flush=True)
     print(payments_bench.table(payments_bench.run()) + "\n", flush=True)
     print("\n## Borrower web app (headless Chromium against the local runtime)\n", flush=True)

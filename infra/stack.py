@@ -159,7 +159,7 @@ class PortalStack(Stack):
         for name, model in self.settings.items():
             function = self.functions.functions[name]
             for field, info in model.model_fields.items():
-                if field in table_fields or field in LOCAL_ONLY_FIELDS:
+                if field in table_fields or field in LOCAL_ONLY_FIELDS or field in model.withheld_in_aws:
                     continue
                 if field not in provided:
                     if info.is_required() or field in model.required_in_aws:

@@ -1,19 +1,29 @@
-"""Admin API (Cognito): `/health`, the OpenAPI document, and the staff routes as they land."""
+"""Admin API (Cognito): `/health`, the OpenAPI document, and the staff routes, one router per concern.
+
+Each router module holds the routes of one concern (sites and settings, users, sync, audit); this module only
+assembles them. Staff come from the verified Cognito claims (`admin.common`); every write calls
+`require_admin` before it changes anything.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from admin.payments import router as payments_router
+from admin import audit, payments, sites, sync, users
 from portal.api.resolver import add_meta_routes, make_resolver
 from portal.observability import logger, metrics
 
-router = Router()
-app = make_resolver(router, payments_router)
+app = make_resolver(
+    sites.router,
+    users.router,
+    sync.router,
+    audit.router,
+    payments.router,
+    # accounts.router and diagnostics.router (admindiag) are included here.
+)
 add_meta_routes(app, title="Customer Portal admin API")
 
 

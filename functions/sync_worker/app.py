@@ -1,4 +1,4 @@
-"""SQS consumer of the sync queue: daily-sync chunks (many in parallel) and one-customer syncs.
+"""SQS consumer of the sync queue: daily-sync chunks (many in parallel), one-customer syncs, staff full runs.
 
 Each record body is read with the one message model (`portal.services.sync_messages`); a body that is not
 one fails its record, which SQS redelivers and, after a few receives, moves to the dead-letter queue.
@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from portal.observability import logger, metrics
-from portal.services.sync_messages import ChunkMessage, MalformedSyncMessage, read_sync_message
+from portal.services.sync_messages import ChunkMessage, FullSyncMessage, MalformedSyncMessage, read_sync_message
 from portal.wiring import SyncWiring
 
 wiring = SyncWiring.from_env()
@@ -26,6 +26,11 @@ def process(record: SQSRecord) -> None:
     except MalformedSyncMessage as error:
         logger.error(str(error), extra={"message_id": record.message_id})  # the body may hold anything: not logged
         raise
+    if isinstance(message, FullSyncMessage):
+        # Staff asked for a full resync (the admin API cannot reach ASPIRE): plan it here and queue its chunks.
+        summary = wiring.engine().run("full", dispatch=wiring.chunk_dispatcher, correlation_id=message.run_id)
+        logger.info("full sync requested by staff", extra={"run_id": message.run_id, "status": summary["status"]})
+        return
     if isinstance(message, ChunkMessage):
         logger.append_keys(run_id=message.run_id, chunk_kind=message.entity, chunk_first=message.first)
     finished = wiring.engine().handle(message, wiring.chunk_progress)

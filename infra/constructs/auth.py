@@ -1,10 +1,12 @@
-"""The admin user pool (Cognito): staff only, created by an operator, TOTP as the second factor."""
+"""The admin user pool (Cognito): staff only, created by an operator, TOTP required as the second factor.
+
+Locally (`make run`) the pool is moto's: no MFA, and the demo passwords of `local/aws_local.py` (README).
+"""
 
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
-from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 ADMIN_GROUPS = {
@@ -25,7 +27,8 @@ class AdminAuth(Construct):
             standard_attributes=cognito.StandardAttributes(
                 email=cognito.StandardAttribute(required=True, mutable=True)
             ),
-            mfa=cognito.Mfa.OPTIONAL,
+            # Every staff sign-in needs TOTP (no SMS: SIM swaps); a new account enrolls its app at first sign-in.
+            mfa=cognito.Mfa.REQUIRED,
             mfa_second_factor=cognito.MfaSecondFactor(sms=False, otp=True),
             password_policy=cognito.PasswordPolicy(
                 min_length=14,
@@ -34,6 +37,8 @@ class AdminAuth(Construct):
                 require_digits=True,
                 require_symbols=True,
                 temp_password_validity=Duration.days(3),
+                # Plus tier: the last passwords cannot be reused.
+                password_history_size=12,
             ),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
             # Plus tier: threat protection (compromised credentials, adaptive authentication) for a pool of
@@ -58,14 +63,4 @@ class AdminAuth(Construct):
             access_token_validity=Duration.hours(1),
             id_token_validity=Duration.hours(1),
             refresh_token_validity=Duration.hours(12),
-        )
-        NagSuppressions.add_resource_suppressions(
-            self.user_pool,
-            [
-                NagPackSuppression(
-                    id="AwsSolutions-COG2",
-                    reason="MFA is OPTIONAL by product decision (TOTP only, no SMS); staff enroll TOTP at first "
-                    "sign-in and the operator can require it per user.",
-                )
-            ],
         )

@@ -288,14 +288,25 @@ def test_chunk_queue_outlasts_its_worker_and_has_a_dead_letter_queue(app: Synth)
 # --- admin auth -----------------------------------------------------------------------------------------------
 
 
-def test_admin_pool_is_invite_only_with_optional_totp(app: Synth) -> None:
+def test_admin_pool_is_invite_only_with_required_totp_and_a_strict_password_policy(app: Synth) -> None:
     app.template.has_resource_properties(
         "AWS::Cognito::UserPool",
         {
             "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
-            "MfaConfiguration": "OPTIONAL",
+            "MfaConfiguration": "ON",
             "EnabledMfas": ["SOFTWARE_TOKEN_MFA"],
-            "Policies": {"PasswordPolicy": Match.object_like({"MinimumLength": Match.any_value()})},
+            "Policies": {
+                "PasswordPolicy": Match.object_like(
+                    {
+                        "MinimumLength": 14,
+                        "RequireLowercase": True,
+                        "RequireUppercase": True,
+                        "RequireNumbers": True,
+                        "RequireSymbols": True,
+                        "PasswordHistorySize": 12,
+                    }
+                )
+            },
         },
     )
 

@@ -23,6 +23,8 @@ import pytest
 
 from local.events import LambdaContextStub, api_event, authorizer_event
 from portal.api.routes import ROUTES, Route
+from tests.integration.admin.admin_kit import ADMIN as ADMIN_CLAIMS
+from tests.integration.admin.admin_kit import bind_admin, linkable_account
 from tests.integration.identity.kit import World, bind_functions, call, open_world
 
 ACCOUNT_NUMBER = "000123456789"
@@ -98,7 +100,9 @@ def request(
     # The account number rides in the query of every request: nothing reads it, so only a log could repeat it.
     event = api_event(method, path, resource=route.path, path_params=params or None, headers=headers, body=body,
                       query={"account_number": ACCOUNT_NUMBER}, api_id=api)  # fmt: skip
-    if route.auth != "none":
+    if route.auth == "admin":  # what API Gateway's Cognito authorizer passes (tested through the local gateway)
+        event["requestContext"]["authorizer"] = {"claims": ADMIN_CLAIMS}
+    elif route.auth != "none":
         from authorizer.app import handler as authorize
 
         decision = authorize(authorizer_event(event), LambdaContextStub("authorizer"))
@@ -254,6 +258,63 @@ def _staff_get(path: str) -> Sample:
     return sample
 
 
+# ---- admin (issue #10): the admin creates users whose emailed links are secrets; bodies carry the account number
+
+
+def _admin(method: str, path: str, body: Any = None) -> Sample:
+    return lambda s: request(s, method, path, api="admin", body=body)[0]
+
+
+def _admin_user(s: Session) -> str:
+    """A Pending user made through the admin API; its registration link's token is a secret."""
+    s.users += 1
+    email = f"staffmade{s.users}@example.com"
+    new = {"email": email, "first_name": "Ann", "last_name": "Lee", "account_ids": ["A-1"]}
+    status, body, _ = request(s, "POST", "/admin/sites/summit/users", api="admin", body=new)
+    assert status == 201, body
+    s.mailed_token(email)
+    return str(body["user_id"])
+
+
+def _admin_create_user(s: Session) -> int:
+    _admin_user(s)
+    unlinkable = {"email": "x@example.com", "first_name": "A", "last_name": "B", "account_ids": [ACCOUNT_NUMBER]}
+    bad = request(s, "POST", "/admin/sites/summit/users", api="admin", body=unlinkable)
+    assert bad[0] == 422, bad
+    return 201
+
+
+def _admin_user_action(action: str, active: bool = False) -> Sample:
+    def sample(s: Session) -> int:
+        if active:
+            email = s.new_user()
+            user_id = s.world.store.user_id_for_email("summit", email)
+        else:
+            user_id = _admin_user(s)
+        status = request(s, "POST", f"/admin/sites/summit/users/{user_id}/{action}", api="admin")[0]
+        if action == "reset-password":
+            s.mailed_token(email)
+        return status
+
+    return sample
+
+
+def _admin_user_get(s: Session) -> int:
+    return request(s, "GET", f"/admin/sites/summit/users/{_admin_user(s)}", api="admin")[0]
+
+
+def _admin_user_patch(s: Session) -> int:
+    return request(s, "PATCH", f"/admin/sites/summit/users/{_admin_user(s)}", api="admin",
+                   body={"first_name": "Anne", "account_ids": ["A-1"]})[0]  # fmt: skip
+
+
+def _admin_full_sync(s: Session) -> int:
+    # The run itself is the sync's (its logs are covered by the sync tests): here only the request.
+    started: list[str] = []
+    object.__setattr__(s.world.wiring.admin_sync, "_start", started.append)
+    return request(s, "POST", "/admin/sync/full", api="admin")[0]
+
+
 SAMPLES: dict[tuple[str, str, str], tuple[Sample, int]] = {
     ("enduser", "GET", "/health"): (_get("/health"), 200),
     ("enduser", "GET", "/openapi.json"): (_get("/openapi.json"), 200),
@@ -286,6 +347,26 @@ SAMPLES: dict[tuple[str, str, str], tuple[Sample, int]] = {
     ("admin", "GET", "/admin/sites/{site}/payments"): (_staff_get("/admin/sites/summit/payments"), 200),
     ("admin", "GET", "/admin/sites/{site}/diagnostics/payments/{payment_id}"): (
         _staff_get("/admin/sites/summit/diagnostics/payments/20260101T000000000000-deadbeef"), 200),
+    ("admin", "GET", "/admin/settings"): (_admin("GET", "/admin/settings"), 200),
+    ("admin", "PUT", "/admin/settings"): (_admin("PUT", "/admin/settings", {"payment_limit": "5000.00"}), 200),
+    ("admin", "GET", "/admin/sites"): (_admin("GET", "/admin/sites"), 200),
+    ("admin", "POST", "/admin/sites"): (_admin("POST", "/admin/sites", {"site_id": "granite",
+                                                                       "display_name": ACCOUNT_NUMBER}), 201),
+    ("admin", "GET", "/admin/sites/{site}"): (_admin("GET", "/admin/sites/summit"), 200),
+    ("admin", "PATCH", "/admin/sites/{site}"): (_admin("PATCH", "/admin/sites/harvest", {"mfa_enabled": True}), 200),
+    ("admin", "GET", "/admin/sites/{site}/users"): (_admin("GET", "/admin/sites/summit/users"), 200),
+    ("admin", "POST", "/admin/sites/{site}/users"): (_admin_create_user, 201),
+    ("admin", "GET", "/admin/sites/{site}/users/{user_id}"): (_admin_user_get, 200),
+    ("admin", "PATCH", "/admin/sites/{site}/users/{user_id}"): (_admin_user_patch, 200),
+    ("admin", "POST", "/admin/sites/{site}/users/{user_id}/reset-password"): (
+        _admin_user_action("reset-password", active=True), 202),
+    ("admin", "POST", "/admin/sites/{site}/users/{user_id}/resend-registration"): (
+        _admin_user_action("resend-registration"), 202),
+    ("admin", "POST", "/admin/sites/{site}/users/{user_id}/deactivate"): (_admin_user_action("deactivate"), 200),
+    ("admin", "POST", "/admin/sites/{site}/users/{user_id}/reactivate"): (_admin_user_action("reactivate"), 200),
+    ("admin", "GET", "/admin/sync"): (_admin("GET", "/admin/sync"), 200),
+    ("admin", "POST", "/admin/sync/full"): (_admin_full_sync, 202),
+    ("admin", "GET", "/admin/audit"): (_admin("GET", "/admin/audit"), 200),
 }  # fmt: skip
 
 
@@ -330,8 +411,8 @@ def debug_logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
 def session(aws: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Session:
     world = open_world(tmp_path, monkeypatch)
     bind_functions(world, "contracts")
-    world.put_account("summit", "A-1", "Acme Paving")
-    world.put_contract("summit", "C-1", "A-1")
+    bind_admin(world)
+    linkable_account(world, "summit", "A-1", "C-1")
     return Session(world)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from local.events import LambdaContextStub, api_event, authorizer_event
+from tests.integration.admin.admin_kit import bind_admin
 from tests.integration.identity.kit import PASSWORD, World, call, open_world
 
 SITE = "summit"
@@ -34,6 +35,7 @@ def signed_in(aws: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sig
     world = open_world(tmp_path, monkeypatch)
     # The contracts function reads the same tables; give it this world's wiring like the sign-in functions.
     setattr(importlib.import_module("contracts.app"), "wiring", world.wiring)  # noqa: B010 - on purpose
+    bind_admin(world)  # the admin routers too (issue #10), so their bodies run under the fuzz test
     world.put_account(SITE, "A-1", "Acme Excavation")
     world.put_contract(SITE, CONTRACT, "A-1")
     world.user(SITE, EMAIL, accounts=("A-1",))

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from local.events import api_event
 from portal.api.routes import ROUTES, Route
+from tests.integration.admin.admin_kit import ADMIN as ADMIN_CLAIMS
 from tests.integration.api.conftest import EMAIL, SignedIn
 from tests.integration.identity.kit import PASSWORD, call
 
@@ -35,6 +36,8 @@ SNAKE_CASE = re.compile(r"^[a-z][a-z0-9_]*$")
 FIELD_NAMES = [
     "email", "password", "challenge_id", "code", "token", "first_name", "last_name", "postal_code", "contract_id",
     "current_password", "new_password",
+    # admin bodies (issue #10)
+    "site_id", "display_name", "private_labels", "is_default", "account_ids", "payment_limit", "login_branding",
 ]  # fmt: skip
 CONTENT_TYPES = ["application/json", "APPLICATION/JSON", "text/plain", "application/xml", "application/vnd.api+json",
                  "multipart/form-data; boundary=x", "application/x-www-form-urlencoded", ""]  # fmt: skip
@@ -114,7 +117,9 @@ def test_no_input_makes_a_route_answer_5xx_or_leave_the_error_shape(signed_in: S
             query=data.draw(queries, label="query"),
             headers=sent_headers,
             body=data.draw(bodies, label="body"),
-            authorizer=signed_in.authorizer if route.auth == "enduser" and authorized else None,
+            authorizer=(signed_in.authorizer if route.auth == "enduser" else {"claims": ADMIN_CLAIMS})
+            if route.auth != "none" and authorized
+            else None,
             api_id=route.api,
         )
         assert_api_answer(*call(route.function, event))

@@ -121,6 +121,27 @@ def test_site_remap_of_a_label_is_reconciled_by_the_daily_run(wiring: SyncWiring
     assert ("S#harvest#C#C-1", "CONTRACT") in items and ("S#harvest#A#A-1", "C#C-1") in items
 
 
+def test_a_label_moved_between_sites_reaches_the_users_at_the_next_incremental_run(
+    wiring: SyncWiring, aspire: Aspire
+) -> None:
+    # Given a DENTAL contract synced onto careline
+    aspire.account("A-1", "Acme")
+    aspire.contract("C-1", "A-1", label="DENTAL")
+    run(wiring)
+    assert ("S#careline#C#C-1", "CONTRACT") in portal_items()
+    # When staff move the DENTAL label to harvest and the next (15-minute, incremental) run starts
+    wiring.sites.put_site(Site(site_id="careline", display_name="CareLine", private_labels=("MED",)))
+    wiring.sites.put_site(Site(site_id="harvest", display_name="Harvest", private_labels=("AGRI", "DENTAL")))
+    summary = run(wiring)
+    # Then it ran as a full resync, saying why, and moved the contract and its account
+    assert summary["full_resync"] is True and summary["full_resync_reason"] == "site_map_changed"
+    items = portal_items()
+    assert keys_of(items, "careline") == set()
+    assert ("S#harvest#C#C-1", "CONTRACT") in items and ("S#harvest#A#A-1", "C#C-1") in items
+    # And the run after that, with the map unchanged, is incremental again
+    assert run(wiring)["full_resync"] is False
+
+
 def test_role_removal_hides_the_contract_from_the_account(wiring: SyncWiring, aspire: Aspire) -> None:
     aspire.account("A-1", "Acme")
     aspire.account("A-2", "Guarantor Inc")

@@ -113,6 +113,25 @@ def test_a_customer_sync_queued_at_sign_in_is_run_by_the_worker(
     assert not any("C-02" in pk for pk, _ in items)
 
 
+def test_a_full_run_staff_queued_is_planned_by_the_worker_and_its_chunks_complete_it(
+    wiring: SyncWiring, aspire: Aspire, queue_url: str
+) -> None:
+    # Given two customers in ASPIRE, and the admin API's full-run message on the queue (as it sends it in AWS)
+    from portal.services.admin_sync import QueuedFullSync
+
+    seed(aspire, 2)
+    worker = handler_module("sync_worker")
+    QueuedFullSync(boto3.client("sqs"), queue_url)("staff-run-1")
+    # When the worker receives it, Then it plans the run (under that id) and queues its chunks
+    assert worker.handler(sqs_event(drain(queue_url)), LambdaContextStub("sync_worker"))["batchItemFailures"] == []
+    [run] = [r for r in wiring.sync_state.recent_runs() if r["run_id"] == "staff-run-1"]
+    assert run["job"] == "full" and run["status"] == "dispatched"
+    # And when the worker receives those chunks, the run completes with the data on the site
+    assert worker.handler(sqs_event(drain(queue_url)), LambdaContextStub("sync_worker"))["batchItemFailures"] == []
+    assert wiring.sync_state.last_success("full")["run_id"] == "staff-run-1"  # type: ignore[index]
+    assert ("S#summit#C#C-02", "CONTRACT") in portal_items()
+
+
 @pytest.mark.parametrize(
     "body",
     [

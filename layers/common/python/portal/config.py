@@ -33,6 +33,8 @@ class Settings(BaseModel):
 
     # Fields that are required in AWS but may be left out when a local stand-in replaces them (see SyncSettings).
     required_in_aws: ClassVar[tuple[str, ...]] = ()
+    # Fields a model inherits but its function must not be given in AWS (least privilege: no grant either).
+    withheld_in_aws: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None) -> Self:
@@ -119,6 +121,18 @@ class PaymentsSettings(IdentitySettings):
     payments_queue_url: Required = Field(alias="PAYMENTS_QUEUE_URL")
 
 
+class AdminSettings(IdentitySettings):
+    """The staff API (`admin`): it mails registration and reset links (sender, web base URL, SES configuration
+    set) and queues customer syncs and staff full runs on the sync chunk queue.
+
+    It never encrypts nor decrypts a TOTP seed (only the signed-in user sets one up), so the application key
+    is optional here and the stack grants the admin function no use of it (least privilege)."""
+
+    withheld_in_aws = ("kms_key_id",)
+
+    kms_key_id: str = Field("", alias="PORTAL_KMS_KEY_ID")
+
+
 class SyncSettings(TableSettings):
     """The sync functions (`sync_incremental`, `sync_daily`, `sync_worker`)."""
 
@@ -157,7 +171,7 @@ FUNCTION_SETTINGS: dict[str, type[TableSettings]] = {
     "login": IdentitySettings,
     "authorizer": ApiSettings,  # it only checks sessions: tables, no key, no mail
     "contracts": ApiSettings,
-    "admin": ApiSettings,  # the admin API issue gives it an `AdminSettings` when it creates users
+    "admin": AdminSettings,
     "sync_incremental": SyncSettings,
     "sync_daily": SyncSettings,
     "sync_worker": SyncSettings,

@@ -36,10 +36,15 @@ if TYPE_CHECKING:
     from portal.adapters.dynamodb.identity import DynamoIdentityStore
     from portal.adapters.dynamodb.payment_ledger import DynamoPaymentLedger
     from portal.adapters.dynamodb.sync_state import ChunkProgress, DynamoSyncState
+    from portal.services.admin_audit import AuditLog
+    from portal.services.admin_sites import AdminSites
+    from portal.services.admin_sync import AdminSync
+    from portal.services.admin_users import AdminUsers
     from portal.services.identity.clock import Clock
     from portal.services.identity.ports import CustomerSync
     from portal.services.identity.service import Identity
     from portal.services.identity.sessions import SessionService
+    from portal.services.linkability_facts import Linkability
     from portal.services.payment_writer import PaymentReadBack, PaymentSweep, PaymentWriter
     from portal.services.site_map_cache import SiteMapCache
     from portal.services.sync import ChunkDispatcher, PaymentFollowUp, SyncEngine
@@ -152,6 +157,52 @@ class Wiring:
         from portal.adapters.dynamodb.contracts import DynamoContractReader
 
         return DynamoContractReader(self.dynamodb, self.settings.table_data, self.settings.table_control)
+
+    # --- admin API (issue #10): sites, settings, users, sync status, audit log ---------------------------------
+    @cached_property
+    def admin_sites(self) -> AdminSites:
+        from portal.services.admin_sites import AdminSites
+
+        return AdminSites(self.dynamodb, self.settings.table_control, self.sites, self.clock)
+
+    @cached_property
+    def admin_users(self) -> AdminUsers:
+        from portal.adapters.dynamodb.customer_records import DynamoCustomerRecords
+        from portal.services.admin_users import AdminUsers
+
+        return AdminUsers(
+            self.identity,
+            self.identity_store,
+            self.sites,
+            DynamoCustomerRecords(self.dynamodb, self.settings.table_data),
+            self.linkability_facts,
+            self.customer_sync,
+            self.dynamodb,
+            self.settings.table_control,
+            self.clock,
+        )
+
+    @cached_property
+    def linkability_facts(self) -> Linkability:
+        """`linkability(site_id, account_id) -> Verdict` over the synced data (users, accounts, diagnostics)."""
+        from portal.services.linkability_facts import Linkability
+
+        return Linkability(self.dynamodb, self.settings.table_data, self.site_maps.get)
+
+    @cached_property
+    def admin_sync(self) -> AdminSync:
+        from portal.adapters.dynamodb.sync_state import DynamoSyncState
+        from portal.services.admin_sync import AdminSync, QueuedFullSync, ThreadFullSync
+
+        queue_url = self.identity_settings.sync_chunk_queue_url
+        start = QueuedFullSync(self.sqs, queue_url) if queue_url else ThreadFullSync(lambda: self.sync_wiring.engine())
+        return AdminSync(DynamoSyncState(self.dynamodb, self.settings.table_control), start, self.clock)
+
+    @cached_property
+    def audit_log(self) -> AuditLog:
+        from portal.services.admin_audit import AuditLog
+
+        return AuditLog(self.dynamodb, self.settings.table_control)
 
     # --- payments: the writer's view of the payments table, and ASPIRE for the admin diagnostics ------------
     @cached_property

@@ -7,6 +7,8 @@ label counts as "no label" -- also in a site's configuration, where it claims th
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 
 from portal.domain.checks import Check
@@ -83,6 +85,16 @@ class SiteMap:
 
     def __contains__(self, site_id: object) -> bool:
         return site_id in self._labels
+
+    def fingerprint(self) -> str:
+        """A hash of which site owns which labels and which is the default: the sync compares it with the one
+        stored at its last run, and a change (staff moved a label) makes the next run a full resync."""
+        canonical = {
+            "default": self._default_site,
+            "labels": {site: sorted(normalise_label(label) or "" for label in labels)
+                       for site, labels in sorted(self._labels.items())},
+        }  # fmt: skip
+        return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
     def labels_of(self, site_id: str) -> frozenset[str]:
         """The private labels configured for ``site_id`` (stripped, as configured); empty for unknown sites."""

@@ -165,9 +165,17 @@ class SyncEngine:
             bounds_db, upto = self.source.db_rowversion(), self.source.min_active_rowversion()
             watermarks = self.state.watermarks()
             restore, marker = self._restore_check(bounds_db, watermarks, started)
-            full = job in ("daily", "full") or restore or "incremental" not in watermarks
+            # Staff moved a label (or the default) since the last run: the contracts of those labels must move
+            # site, and no ASPIRE row changed to say which ones, so this run rebuilds everything.
+            map_hash = self.site_map.fingerprint()
+            stored_hash = self.state.site_map_hash()
+            remapped = stored_hash is not None and stored_hash != map_hash
+            full = job in ("daily", "full") or restore or remapped or "incremental" not in watermarks
             record.update(restore_detected=restore, full_resync=full and job != "daily", aspire_version=version,
                           upto=upto, **marker.fields())  # fmt: skip
+            if remapped:
+                record["full_resync_reason"] = "site_map_changed"
+                logger.info("site map changed since the last run: full resync", extra={"job": job})
             if full:
                 chunks = list(self.plan_chunks())
                 record["chunks_total"] = len(chunks)
@@ -190,16 +198,16 @@ class SyncEngine:
                     stats.add(self.process_chunk(chunk))
                 new_wm = {"incremental": upto - 1, "daily": upto - 1}
                 if restore or job == "full":
-                    self.state.set_watermarks(new_wm, self.clock())  # a restore moves the watermark back
+                    self.state.set_watermarks(new_wm, self.clock(), map_hash)  # a restore moves the watermark back
                 else:
                     self.state.set_watermarks(
-                        {k: max(v, watermarks.get(k, 0)) for k, v in new_wm.items()}, self.clock()
+                        {k: max(v, watermarks.get(k, 0)) for k, v in new_wm.items()}, self.clock(), map_hash
                     )
                 if job == "incremental":  # a first run or a restore: no read-back (no changes known), but the sweep
                     record.update(self._follow_up_payments())
             else:
                 stats.add(self.incremental(watermarks["incremental"], upto))
-                self.state.set_watermarks({"incremental": upto - 1}, self.clock())
+                self.state.set_watermarks({"incremental": upto - 1}, self.clock(), map_hash)
                 record.update(self._follow_up_payments())
             record["status"] = "succeeded"
         except Exception as error:
@@ -281,11 +289,13 @@ class SyncEngine:
             return None
         upto = int(run["upto"])
         new_wm = {"incremental": upto - 1, "daily": upto - 1}
+        # The worker's map is the one its chunk synced against (read at the worker's start).
+        map_hash = self.site_map.fingerprint()
         if run.get("restore_detected") or run.get("job") == "full":
-            self.state.set_watermarks(new_wm, self.clock())
+            self.state.set_watermarks(new_wm, self.clock(), map_hash)
         else:
             current = self.state.watermarks()
-            self.state.set_watermarks({k: max(v, current.get(k, 0)) for k, v in new_wm.items()}, self.clock())
+            self.state.set_watermarks({k: max(v, current.get(k, 0)) for k, v in new_wm.items()}, self.clock(), map_hash)
         run.update(status="succeeded", ended_at=self.clock().isoformat())
         self.state.put_run({k: v for k, v in run.items() if k not in ("pk", "sk")})
         self.state.release_lease(str(run["run_id"]))

@@ -44,15 +44,23 @@ class CustomerSyncMessage(_Message):
     account_ids: tuple[str, ...] = Field(min_length=1)
 
 
-SyncMessage = Annotated[ChunkMessage | CustomerSyncMessage, Field(discriminator="kind")]
-_ADAPTER: TypeAdapter[ChunkMessage | CustomerSyncMessage] = TypeAdapter(SyncMessage)
+class FullSyncMessage(_Message):
+    """A full resync staff asked for (`POST /admin/sync/full`): the worker plans it and queues its chunks."""
+
+    kind: Literal["full"] = "full"
+    run_id: str = Field(min_length=1, max_length=64)
+
+
+AnySyncMessage = ChunkMessage | CustomerSyncMessage | FullSyncMessage
+SyncMessage = Annotated[AnySyncMessage, Field(discriminator="kind")]
+_ADAPTER: TypeAdapter[AnySyncMessage] = TypeAdapter(SyncMessage)
 
 
 class MalformedSyncMessage(ValueError):
     """A queue message no producer writes. Its text names the fields only, never the body's values."""
 
 
-def read_sync_message(body: str) -> ChunkMessage | CustomerSyncMessage:
+def read_sync_message(body: str) -> AnySyncMessage:
     try:
         return _ADAPTER.validate_json(body)
     except ValidationError as error:

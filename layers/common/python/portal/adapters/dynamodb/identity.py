@@ -8,6 +8,7 @@ themselves. Every read on a request path is GetItem or Query; writes that must n
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ from botocore.exceptions import ClientError
 from portal.adapters.dynamodb import identity_keys as ik
 from portal.adapters.dynamodb.batch import BatchWriter
 from portal.adapters.dynamodb.codec import from_item, key, to_item
+from portal.adapters.dynamodb.identity_keys import encoded
 from portal.services.identity.models import (
     AttemptKey,
     Challenge,
@@ -34,10 +36,17 @@ from portal.services.identity.models import (
     UserStatus,
 )
 from portal.services.identity.throttle import HOUR, AttemptState
+from portal.services.user_search import CANDIDATES, EXACT, PHONETIC, PREFIX, IndexEntry, QueryPlan, index_entries, score
 
 DIAGNOSTICS_RETENTION = timedelta(days=90)
 CHALLENGE_GRACE_S = 3600  # kept a little after expiry so a late answer is "expired", not "unknown"
 TOKEN_GRACE_S = 24 * 3600
+
+
+def user_fields(user: User) -> dict[str, str]:
+    """What a search index entry repeats of its user (a search answers without reading the users)."""
+    return {"email": user.email, "first_name": user.first_name, "last_name": user.last_name,
+            "status": str(user.status)}  # fmt: skip
 
 
 def _conditional_failed(error: ClientError) -> bool:
@@ -121,7 +130,11 @@ class DynamoIdentityStore:
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     # --- users and links --------------------------------------------------------------------------------------
-    def create_user(self, user: User, account_ids: Sequence[str], *, link_source: str) -> None:
+    def create_user(
+        self, user: User, account_ids: Sequence[str], *, link_source: str, extra: Sequence[Mapping[str, Any]] = ()
+    ) -> None:
+        """The user, its email's uniqueness, its links and its search index entries in one transaction, with
+        `extra` actions (the admin API's audit entry) in the same one."""
         pk = ik.user_pk(user.site_id, user.user_id)
         user_item = {
             "pk": pk,
@@ -155,6 +168,8 @@ class DynamoIdentityStore:
         for account_id in account_ids:
             link = self._link_item(user, account_id, link_source)
             actions.append({"Put": {"TableName": self._table, "Item": to_item(link)}})
+        actions.extend(self._index_puts(user.site_id, user.user_id, user_fields(user)))
+        actions.extend(dict(a) for a in extra)
         try:
             self._client.transact_write_items(TransactItems=actions)
         except ClientError as error:
@@ -256,16 +271,181 @@ class DynamoIdentityStore:
             {":hash": new_hash, ":at": at, ":old": old_hash},
         )
 
-    def set_status(self, site_id: str, user_id: str, status: UserStatus, at: str) -> bool:
-        """For the admin API (deactivate/reactivate); sessions are revoked by the service."""
-        return self._update(
-            ik.user_pk(site_id, user_id),
-            ik.USER_SK,
-            "SET #status = :status, updated_at = :at",
-            "attribute_exists(pk)",
-            {":status": str(status), ":at": at},
-            ExpressionAttributeNames={"#status": "status"},
+    def set_status(
+        self, site_id: str, user_id: str, status: UserStatus, at: str, *, extra: Sequence[Mapping[str, Any]] = ()
+    ) -> bool:
+        """For the admin API (deactivate/reactivate); sessions are revoked by the service. The search index
+        entries carry the status (the search's filter) and change in the same transaction."""
+        record = self.get_user(site_id, user_id)
+        if record is None:
+            return False
+        fields = {**user_fields(record.user), "status": str(status)}
+        update = {
+            "Update": {
+                "TableName": self._table,
+                "Key": key(ik.user_pk(site_id, user_id), ik.USER_SK),
+                "UpdateExpression": "SET #status = :status, updated_at = :at",
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": _values({":status": str(status), ":at": at}),
+            }
+        }
+        return self._transact([update, *self._index_puts(site_id, user_id, fields), *(dict(a) for a in extra)])
+
+    def update_user(
+        self,
+        site_id: str,
+        user_id: str,
+        *,
+        first_name: str,
+        last_name: str,
+        account_ids: Sequence[str],
+        link_source: str,
+        at: str,
+        extra: Sequence[Mapping[str, Any]] = (),
+    ) -> bool:
+        """Names and account links (the admin API's edit), the search index entries and `extra` at once.
+
+        False when the user is gone."""
+        record = self.get_user(site_id, user_id)
+        if record is None:
+            return False
+        user = record.user
+        old_fields = user_fields(user)
+        new_fields = {**old_fields, "first_name": first_name, "last_name": last_name}
+        pk = ik.user_pk(site_id, user_id)
+        actions: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": key(pk, ik.USER_SK),
+                    "UpdateExpression": "SET first_name = :first, last_name = :last, updated_at = :at",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeValues": _values({":first": first_name, ":last": last_name, ":at": at}),
+                }
+            }
+        ]
+        old_keys = self._index_keys(site_id, user_id, old_fields)
+        new_keys = self._index_keys(site_id, user_id, new_fields)
+        actions.extend(
+            {"Delete": {"TableName": self._table, "Key": key(*k)}} for k in sorted(old_keys.keys() - new_keys.keys())
         )
+        actions.extend(self._index_puts(site_id, user_id, new_fields))
+        linked = set(record.account_ids)
+        wanted = list(dict.fromkeys(account_ids))
+        linker = dataclasses.replace(user, created_at=at)  # a new link's `linked_at` is now
+        for account_id in wanted:
+            if account_id not in linked:
+                item = self._link_item(linker, account_id, link_source)
+                actions.append({"Put": {"TableName": self._table, "Item": to_item(item)}})
+        for account_id in linked:
+            if account_id not in wanted:
+                actions.append({"Delete": {"TableName": self._table, "Key": key(pk, ik.link_sk(account_id))}})
+        actions.extend(dict(a) for a in extra)
+        if len(actions) > 100:
+            raise ValueError("too many changes for one transaction")
+        return self._transact(actions)
+
+    def _transact(self, actions: list[dict[str, Any]]) -> bool:
+        try:
+            self._client.transact_write_items(TransactItems=actions)
+        except ClientError as error:
+            reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+            if error.response.get("Error", {}).get("Code") == "TransactionCanceledException" and (
+                reasons[:1] == ["ConditionalCheckFailed"]
+            ):
+                return False
+            raise
+        return True
+
+    # --- user search index (portal.services.user_search) ------------------------------------------------------
+    @staticmethod
+    def _index_keys(site_id: str, user_id: str, fields: Mapping[str, str]) -> dict[tuple[str, str], IndexEntry]:
+        entries = index_entries(fields["first_name"], fields["last_name"], fields["email"])
+        return {
+            (ik.user_search_pk(site_id, e.kind, e.token), ik.user_search_sk(e.kind, e.token, user_id)): e
+            for e in entries
+        }
+
+    def _index_puts(self, site_id: str, user_id: str, fields: Mapping[str, str]) -> list[dict[str, Any]]:
+        puts = []
+        for (pk, sk), entry in sorted(self._index_keys(site_id, user_id, fields).items()):
+            item = {"pk": pk, "sk": sk, "type": "user_search", "kind": entry.kind, "token": entry.token,
+                    "user_id": user_id, **fields}  # fmt: skip
+            puts.append({"Put": {"TableName": self._table, "Item": to_item(item)}})
+        return puts
+
+    def search_users(self, site_id: str, query: QueryPlan, status: str | None) -> list[tuple[int, dict[str, Any]]]:
+        """(score, user fields) of the users matching `query`, best first; a few bounded Queries, no Scan."""
+        best: dict[str, dict[int, int]] = {}  # user_id -> word index -> best score
+        users: dict[str, dict[str, Any]] = {}
+        for index, word in enumerate(query.words):
+            kinds = ("E",) if query.email else ("N", "E")
+            for kind in kinds:
+                for item in self._search_query(ik.user_search_pk(site_id, kind, word), encoded(word), status):
+                    grade = EXACT if item["token"] == word else PREFIX
+                    self._grade(best, users, item, index, grade)
+            for code in sorted(query.phonetic(word)):
+                for item in self._search_query(ik.user_search_pk(site_id, "PH", code), None, status):
+                    self._grade(best, users, item, index, PHONETIC)
+        ranked = [(score(per_word.values()), users[user_id]) for user_id, per_word in best.items()]
+        ranked.sort(key=lambda r: (-r[0], r[1]["last_name"].casefold(), r[1]["first_name"].casefold(),
+                                   r[1]["email"], r[1]["user_id"]))  # fmt: skip
+        return ranked
+
+    @staticmethod
+    def _grade(
+        best: dict[str, dict[int, int]], users: dict[str, dict[str, Any]], item: dict[str, Any], index: int, grade: int
+    ) -> None:
+        user_id = str(item["user_id"])
+        users[user_id] = {k: item.get(k) for k in ("user_id", "email", "first_name", "last_name", "status")}
+        per_word = best.setdefault(user_id, {})
+        per_word[index] = max(per_word.get(index, 0), grade)
+
+    def _search_query(self, pk: str, prefix: str | None, status: str | None) -> list[dict[str, Any]]:
+        condition = "pk = :pk" + (" AND begins_with(sk, :prefix)" if prefix else "")
+        values: dict[str, Any] = {":pk": {"S": pk}}
+        if prefix:
+            values[":prefix"] = {"S": prefix}
+        kwargs: dict[str, Any] = {"TableName": self._table, "KeyConditionExpression": condition,
+                                  "ExpressionAttributeValues": values, "Limit": CANDIDATES}  # fmt: skip
+        if status:
+            kwargs["FilterExpression"] = "#status = :status"
+            kwargs["ExpressionAttributeNames"] = {"#status": "status"}
+            values[":status"] = {"S": status}
+        return [from_item(raw) for raw in self._client.query(**kwargs)["Items"]]
+
+    def list_users(
+        self, site_id: str, status: str | None, limit: int, after: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """A site's users by email (gsi1), `after` the last gsi1 sort key of the previous page."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :pk" + (" AND gsi1sk > :after" if after else ""),
+            "ExpressionAttributeValues": {":pk": {"S": ik.users_index_pk(site_id)}},
+            "Limit": limit,
+        }
+        if after:
+            kwargs["ExpressionAttributeValues"][":after"] = {"S": after}
+        if status:
+            kwargs["FilterExpression"] = "#status = :status"
+            kwargs["ExpressionAttributeNames"] = {"#status": "status"}
+            kwargs["ExpressionAttributeValues"][":status"] = {"S": status}
+        users: list[dict[str, Any]] = []
+        last: str | None = None
+        while len(users) < limit:
+            response = self._client.query(**kwargs)
+            for raw in response["Items"]:
+                item = from_item(raw)
+                users.append({k: item.get(k) for k in ("user_id", "email", "first_name", "last_name", "status")})
+                last = str(item["gsi1sk"])
+                if len(users) >= limit:
+                    break
+            if "LastEvaluatedKey" not in response:
+                return users, (last if len(users) >= limit else None)
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return users, last
 
     def linked_user_ids(self, site_id: str, account_id: str) -> list[str]:
         kwargs: dict[str, Any] = {

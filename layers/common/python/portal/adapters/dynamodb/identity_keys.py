@@ -14,6 +14,7 @@ Layout (docs/data-model.md):
     S#<site>#U#<user_id>                 USER#TOTP#PENDING      an app being set up (TTL)
     S#<site>#U#<user_id>                 SESSION#<session_id>   index of the user's sessions (TTL)
     S#<site>#U#<user_id>                 RL#<kind>              failure counter keyed by user (TTL)
+    S#<site>#USEARCH#<kind>#<bucket>     <token>#<user_id>      user search index entry (user_search.py)
     S#<site>#E#<email>                   EMAIL                  email uniqueness on the site -> user_id
     S#<site>#E#<email>                   ENROLLMENT             last self-enrollment attempt (TTL)
     S#<site>#E#<email>                   MAIL#<time>#<kind>#<n> an authentication email sent (TTL)
@@ -102,6 +103,17 @@ def account_users_index_pk(site_id: str, account_id: str) -> str:
 
 def account_users_index_sk(user_id: str) -> str:
     return f"U#{_id(user_id)}"
+
+
+# --- user search index (portal.services.user_search) -----------------------------------------------------------
+def user_search_pk(site_id: str, kind: str, token: str) -> str:
+    """N/E entries by the token's first two characters; PH entries by the whole phonetic code."""
+    bucket = token if kind == "PH" else token[:2]
+    return f"{site_prefix(site_id)}#USEARCH#{kind}#{encoded(bucket)}"
+
+
+def user_search_sk(kind: str, token: str, user_id: str) -> str:
+    return _id(user_id) if kind == "PH" else f"{encoded(token)}#{_id(user_id)}"
 
 
 # --- per email -----------------------------------------------------------------------------------------------

@@ -56,6 +56,18 @@ class DynamoSyncState:
             return from_item(current) if current else {"owner": "unknown"}
         return None
 
+    def lease(self, now: datetime) -> dict[str, Any] | None:
+        """The lease while a run holds it (None when free or expired): the admin API's 409 on a full run."""
+        response = self._client.get_item(TableName=self.table, Key=key(SYNC_PK, "LEASE"), ConsistentRead=True)
+        item = from_item(response["Item"]) if "Item" in response else None
+        return item if item and int(item.get("lease_until", 0)) >= int(now.timestamp()) else None
+
+    def watermarks_record(self) -> dict[str, Any]:
+        """The watermarks with their `updated_at` and the site map hash (admin sync status)."""
+        response = self._client.get_item(TableName=self.table, Key=key(SYNC_PK, "WATERMARKS"), ConsistentRead=True)
+        item = from_item(response["Item"]) if "Item" in response else {}
+        return {k: v for k, v in item.items() if k not in ("pk", "sk")}
+
     def release_lease(self, owner: str) -> None:
         try:
             self._client.delete_item(
@@ -75,11 +87,23 @@ class DynamoSyncState:
         item = from_item(response["Item"]) if "Item" in response else {}
         return {k.removeprefix("wm_"): int(v) for k, v in item.items() if k.startswith("wm_")}
 
-    def set_watermarks(self, values: dict[str, int], now: datetime) -> None:
-        current = self.watermarks()
+    def site_map_hash(self) -> str | None:
+        """The site map's fingerprint as of the last run that moved the watermarks (None before the first)."""
+        response = self._client.get_item(TableName=self.table, Key=key(SYNC_PK, "WATERMARKS"), ConsistentRead=True)
+        value = from_item(response["Item"]).get("site_map_hash") if "Item" in response else None
+        return str(value) if value else None
+
+    def set_watermarks(self, values: dict[str, int], now: datetime, site_map_hash: str | None = None) -> None:
+        """Stores the watermarks; `site_map_hash` (the map the run synced against) is kept when not given."""
+        response = self._client.get_item(TableName=self.table, Key=key(SYNC_PK, "WATERMARKS"), ConsistentRead=True)
+        stored = from_item(response["Item"]) if "Item" in response else {}
+        current = {k.removeprefix("wm_"): int(v) for k, v in stored.items() if k.startswith("wm_")}
         current.update(values)
         item: dict[str, Any] = {"pk": SYNC_PK, "sk": "WATERMARKS", "updated_at": now.isoformat()}
         item.update({f"wm_{job}": value for job, value in current.items()})
+        hash_value = site_map_hash or stored.get("site_map_hash")
+        if hash_value:
+            item["site_map_hash"] = hash_value
         self._client.put_item(TableName=self.table, Item=to_item(item))
 
     # --- runs and events -----------------------------------------------------------------------------------

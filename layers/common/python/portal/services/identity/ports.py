@@ -25,7 +25,9 @@ from portal.services.identity.throttle import AttemptState
 
 class IdentityStore(Protocol):
     # users and links
-    def create_user(self, user: User, account_ids: Sequence[str], *, link_source: str) -> None: ...
+    def create_user(
+        self, user: User, account_ids: Sequence[str], *, link_source: str, extra: Sequence[Mapping[str, Any]] = ()
+    ) -> None: ...
 
     def user_id_for_email(self, site_id: str, email: str) -> str | None: ...
 
@@ -39,7 +41,22 @@ class IdentityStore(Protocol):
 
     def rehash_password(self, site_id: str, user_id: str, old_hash: str, new_hash: str, at: str) -> bool: ...
 
-    def set_status(self, site_id: str, user_id: str, status: UserStatus, at: str) -> bool: ...
+    def set_status(
+        self, site_id: str, user_id: str, status: UserStatus, at: str, *, extra: Sequence[Mapping[str, Any]] = ()
+    ) -> bool: ...
+
+    def update_user(
+        self,
+        site_id: str,
+        user_id: str,
+        *,
+        first_name: str,
+        last_name: str,
+        account_ids: Sequence[str],
+        link_source: str,
+        at: str,
+        extra: Sequence[Mapping[str, Any]] = (),
+    ) -> bool: ...
 
     def linked_user_ids(self, site_id: str, account_id: str) -> list[str]: ...
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.settings import valid_site_id
@@ -12,7 +13,9 @@ from portal.services.identity.clock import iso
 from portal.services.identity.context import IdentityContext
 from portal.services.identity.models import User, UserRecord, UserStatus
 
-MAX_LINKS = 90  # a user and its links are written in one transaction (DynamoDB: at most 100 items)
+# A user, its links, its search index entries (at most 20) and an audit entry are written in one transaction
+# (DynamoDB: at most 100 items).
+MAX_LINKS = 75
 
 
 class UserService:
@@ -30,11 +33,13 @@ class UserService:
         *,
         password: str | None = None,
         link_source: str = "admin",
+        extra: Callable[[User], Sequence[Mapping[str, Any]]] | None = None,
     ) -> User:
         """A new user with its account links, atomically with the email's uniqueness on the site.
 
         EmailTaken (409) when the site already has a user with this email. An Active user needs a password
-        (the demo seed gives one); Pending users set theirs through the registration link.
+        (the demo seed gives one); Pending users set theirs through the registration link. `extra` gives
+        the actions to write in the same transaction (the admin API's audit entry of the new user).
         """
         normalised = email.strip().casefold()
         accounts = tuple(dict.fromkeys(a.strip() for a in account_ids if a.strip()))
@@ -58,17 +63,52 @@ class UserService:
             created_at=iso(self._ctx.now()),
             password_hash=password_hash,
         )
-        self._ctx.store.create_user(user, accounts, link_source=link_source)
+        self._ctx.store.create_user(user, accounts, link_source=link_source, extra=extra(user) if extra else ())
         logger.info("user created", extra={"site_id": site_id, "user_id": user.user_id, "links": len(accounts)})
         return user
 
-    def set_status(self, site_id: str, user_id: str, status: UserStatus) -> None:
+    def set_status(
+        self, site_id: str, user_id: str, status: UserStatus, *, extra: Sequence[Mapping[str, Any]] = ()
+    ) -> None:
         """Deactivation (and reactivation) by the admin API; deactivating ends every session of the user."""
-        if not self._ctx.store.set_status(site_id, user_id, status, iso(self._ctx.now())):
+        if not self._ctx.store.set_status(site_id, user_id, status, iso(self._ctx.now()), extra=extra):
             raise NotFound("There is no such user on this site.", code="user_not_found")
         if status == UserStatus.INACTIVE:
             self._ctx.sessions.revoke_all(site_id, user_id)
         logger.info("user status changed", extra={"site_id": site_id, "user_id": user_id, "status": str(status)})
+
+    def update_user(
+        self,
+        site_id: str,
+        user_id: str,
+        *,
+        first_name: str,
+        last_name: str,
+        account_ids: Sequence[str],
+        extra: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        """The admin API's edit: names and the full list of linked accounts (linkability is the caller's)."""
+        accounts = tuple(dict.fromkeys(a.strip() for a in account_ids if a.strip()))
+        if len(accounts) > MAX_LINKS:
+            raise ValidationFailed(f"A user can be linked to at most {MAX_LINKS} accounts.", code="too_many_links")
+        try:
+            done = self._ctx.store.update_user(
+                site_id,
+                user_id,
+                first_name=first_name.strip(),
+                last_name=last_name.strip(),
+                account_ids=accounts,
+                link_source="admin",
+                at=iso(self._ctx.now()),
+                extra=extra,
+            )
+        except ValueError:  # more link changes at once than one transaction holds
+            raise ValidationFailed(
+                "Too many account links change at once; change fewer per request.", code="too_many_changes"
+            ) from None
+        if not done:
+            raise NotFound("There is no such user on this site.", code="user_not_found")
+        logger.info("user edited", extra={"site_id": site_id, "user_id": user_id, "links": len(accounts)})
 
     def find_by_email(self, site_id: str, email: str) -> UserRecord | None:
         user_id = self._ctx.store.user_id_for_email(site_id, email)
