@@ -22,8 +22,11 @@ from portal.config import FUNCTION_SETTINGS, IdentitySettings, SyncSettings, Tab
 if TYPE_CHECKING:
     # The sync's modules load only in the sync functions: API functions never pay for them at cold start.
     from portal.adapters.aspire.port import AspireSource
+    from portal.adapters.dynamodb.account_index import DynamoAccountIndex
     from portal.adapters.dynamodb.contracts import DynamoContractReader
+    from portal.adapters.dynamodb.diagnostics import DynamoDiagnosticsReader
     from portal.adapters.dynamodb.identity import DynamoIdentityStore
+    from portal.adapters.dynamodb.mail_log import DynamoMailLog
     from portal.adapters.dynamodb.sync_state import ChunkProgress, DynamoSyncState
     from portal.services.identity.clock import Clock
     from portal.services.identity.ports import CustomerSync
@@ -140,6 +143,25 @@ class Wiring:
         from portal.adapters.dynamodb.contracts import DynamoContractReader
 
         return DynamoContractReader(self.dynamodb, self.settings.table_data, self.settings.table_control)
+
+    # --- admin reads: account search, diagnostics (admindiag) ---------------------------------------------------
+    @cached_property
+    def account_index(self) -> DynamoAccountIndex:
+        from portal.adapters.dynamodb.account_index import DynamoAccountIndex
+
+        return DynamoAccountIndex(self.dynamodb, self.settings.table_data)
+
+    @cached_property
+    def mail_log(self) -> DynamoMailLog:
+        from portal.adapters.dynamodb.mail_log import DynamoMailLog
+
+        return DynamoMailLog(self.dynamodb, self.settings.table_identity)
+
+    @cached_property
+    def diagnostics_reader(self) -> DynamoDiagnosticsReader:
+        from portal.adapters.dynamodb.diagnostics import DynamoDiagnosticsReader
+
+        return DynamoDiagnosticsReader(self.dynamodb, self.settings.table_identity, self.settings.table_control)
 
 
 class SyncWiring(Wiring):

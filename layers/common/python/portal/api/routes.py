@@ -90,6 +90,12 @@ ROUTES: tuple[Route, ...] = (
     # admin API
     Route("admin", "GET", "/health", "admin", "none"),
     Route("admin", "GET", "/openapi.json", "admin", "none"),
+    # admin accounts and diagnostics 1-3, read-only (PRODUCT.md §4, §8; issue #10 admindiag)
+    Route("admin", "GET", "/admin/sites/{site}/accounts", "admin", "admin"),
+    Route("admin", "GET", "/admin/sites/{site}/accounts/{account_id}/users", "admin", "admin"),
+    Route("admin", "GET", "/admin/sites/{site}/diagnostics/contract-visibility", "admin", "admin"),
+    Route("admin", "GET", "/admin/sites/{site}/diagnostics/account-linkability", "admin", "admin"),
+    Route("admin", "GET", "/admin/sites/{site}/diagnostics/enrollment", "admin", "admin"),
 )
 
 
