@@ -104,9 +104,9 @@ def test_account_linkability_is_the_domain_rule_over_the_synced_facts(admin: Adm
     assert verdict == "not_linkable" and failed(checks) == {"active_contract_label_maps_to_site"}
     assert "site harvest" in checks["active_contract_label_maps_to_site"]["detail"]
     assert checklist(admin, LINKABILITY, "harvest", account_id="A-3")[0] == "linkable"
-    verdict, checks = checklist(admin, LINKABILITY, account_id="A-2")
+    _, checks = checklist(admin, LINKABILITY, account_id="A-2")
     assert failed(checks) == {"has_active_contract", "active_contract_label_maps_to_site"}
-    verdict, checks = checklist(admin, LINKABILITY, account_id="A-404")
+    _, checks = checklist(admin, LINKABILITY, account_id="A-404")
     assert "account_synced" in failed(checks) and "not been synced" in checks["account_synced"]["detail"]
 
 
@@ -126,19 +126,22 @@ def test_a_bounced_email_fails_the_delivery_check(admin: AdminWorld) -> None:
     world = admin.world
     user = world.identity.users.create_user("summit", "sam@example.com", "Sam", "Ray", ["A-1"]).user_id
     world.identity.enrollment.resend_registration("summit", user)
-    assert world.wiring.mail_log.record_bounce_latest(["summit", "harvest"], "sam@example.com", "2026-11-02T16:00:00Z",
-                                                      "Permanent/General") is not None  # fmt: skip
+    bounced = world.wiring.mail_log.record_bounce_latest(
+        ["summit", "harvest"], "sam@example.com", "2026-11-02T16:00:00Z", "Permanent/General"
+    )
+    assert bounced is not None and bounced[0] == "summit"
     verdict, checks = checklist(admin, ENROLLMENT, email="sam@example.com")
-    assert "emails_delivered" in failed(checks)
-    assert "bounced" in checks["emails_delivered"]["detail"] and "Permanent/General" in checks["emails_delivered"][
-        "detail"]  # fmt: skip
+    assert verdict == "problem_found" and failed(checks) == {"user_active", "emails_delivered"}
+    detail = checks["emails_delivered"]["detail"]
+    assert "registration at" in detail and "bounced" in detail and "Permanent/General" in detail
 
 
 def test_the_failed_rules_of_the_last_enrollment_attempt(admin: AdminWorld) -> None:
     store = admin.world.store
-    store.put_enrollment_attempt("summit", "new@example.com",
-                                 EnrollmentAttempt("2026-11-02T15:00:00Z", "not_eligible", ("postal_code_matches",)))  # fmt: skip
+    attempt = EnrollmentAttempt("2026-11-02T15:00:00Z", "not_eligible", ("postal_code_matches",))
+    store.put_enrollment_attempt("summit", "new@example.com", attempt)
     verdict, checks = checklist(admin, ENROLLMENT, email="new@example.com")
+    assert verdict == "problem_found"
     assert failed(checks) == {"user_exists", "user_active", "emails_delivered", "enrollment_checks_passed"}
     assert "postal_code_matches" in checks["enrollment_checks_passed"]["detail"]
 
