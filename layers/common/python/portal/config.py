@@ -114,6 +114,13 @@ class PaymentsSettings(IdentitySettings):
     payments_queue_url: Required = Field(alias="PAYMENTS_QUEUE_URL")
 
 
+class SesEventsSettings(TableSettings):
+    """The SES event function (`ses_events`, admindiag): SES delivery, bounce and complaint events (an SES
+    configuration set publishing to SNS) recorded on the identity table's `MAIL#` items. Only the tables: it
+    reads and updates the identity table. Not yet in `FUNCTION_SETTINGS`: the CDK work that creates the
+    function (with the configuration set and the SNS topic) adds it there together with its `FUNCTIONS` entry."""
+
+
 class SyncSettings(TableSettings):
     """The sync functions (`sync_incremental`, `sync_daily`, `sync_worker`)."""
 
