@@ -13,10 +13,13 @@ from tests.integration.admin.admin_kit import AdminWorld
 def sns(*messages: Any) -> dict[str, Any]:
     def record(n: int, message: Any) -> dict[str, Any]:
         body = message if isinstance(message, str) else json.dumps(message)
+        sns_part = {
+            "Type": "Notification", "MessageId": f"sns-{n}", "TopicArn": "arn:aws:sns:x", "Subject": None,
+            "Message": body, "Timestamp": "2026-11-02T15:01:00.000Z", "SignatureVersion": "1", "Signature": "",
+            "SigningCertUrl": "", "UnsubscribeUrl": "", "MessageAttributes": {},
+        }  # fmt: skip
         return {"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": "arn:aws:sns:x",
-                "Sns": {"Type": "Notification", "MessageId": f"sns-{n}", "TopicArn": "arn:aws:sns:x", "Subject": None,
-                        "Message": body, "Timestamp": "2026-11-02T15:01:00.000Z", "SignatureVersion": "1",
-                        "Signature": "", "SigningCertUrl": "", "UnsubscribeUrl": "", "MessageAttributes": {}}}  # fmt: skip
+                "Sns": sns_part}  # fmt: skip
 
     return {"Records": [record(n, m) for n, m in enumerate(messages)]}
 
