@@ -234,6 +234,38 @@ def _get(path: str, api: str = "enduser") -> Sample:
     return lambda s: request(s, "GET", path, api=api)[0]
 
 
+# --- admin read routes (admindiag): a support member's verified claims, as the Cognito authorizer passes them
+def _staff_get(path: str, query: dict[str, str] | None = None) -> Sample:
+    def sample(s: Session) -> int:
+        import importlib
+
+        for module in ("admin.accounts", "admin.diagnostics"):
+            importlib.import_module(module).wiring = s.world.wiring
+        route, params = _resolve("admin", "GET", path)
+        claims = {"sub": "staff-support", "email": "support@example.com", "cognito:groups": "[portal-support]"}
+        event = api_event("GET", path, resource=route.path, path_params=params, api_id="admin",
+                          headers={"Idempotency-Key": s.idempotency_key},
+                          query={"account_number": ACCOUNT_NUMBER, **(query or {})},
+                          authorizer={"claims": claims})  # fmt: skip
+        return call("admin", event)[0]
+
+    return sample
+
+
+def _diagnose_visibility(s: Session) -> int:
+    user_id = s.world.user("summit", f"diag{s.users}@example.com", password=s.password, accounts=("A-1",))
+    s.world.put_contract("summit", "C-DIAG", "A-1")
+    return _staff_get("/admin/sites/summit/diagnostics/contract-visibility",
+                      {"user_id": user_id, "contract_id": "C-DIAG"})(s)  # fmt: skip
+
+
+def _diagnose_enrollment(s: Session) -> int:
+    email = s.new_user()
+    request(s, "POST", "/sites/summit/auth/password/forgot", body={"email": email})
+    s.mailed_token(email)
+    return _staff_get("/admin/sites/summit/diagnostics/enrollment", {"email": email})(s)
+
+
 SAMPLES: dict[tuple[str, str, str], tuple[Sample, int]] = {
     ("enduser", "GET", "/health"): (_get("/health"), 200),
     ("enduser", "GET", "/openapi.json"): (_get("/openapi.json"), 200),
@@ -260,6 +292,13 @@ SAMPLES: dict[tuple[str, str, str], tuple[Sample, int]] = {
     ("enduser", "GET", "/sites/{site}/lines-of-credit"): (_signed_in_get("/sites/summit/lines-of-credit"), 200),
     ("admin", "GET", "/health"): (_get("/health", "admin"), 200),
     ("admin", "GET", "/openapi.json"): (_get("/openapi.json", "admin"), 200),
+    ("admin", "GET", "/admin/sites/{site}/accounts"): (_staff_get("/admin/sites/summit/accounts", {"q": "acme"}), 200),
+    ("admin", "GET", "/admin/sites/{site}/accounts/{account_id}/users"): (
+        _staff_get("/admin/sites/summit/accounts/A-1/users"), 200),
+    ("admin", "GET", "/admin/sites/{site}/diagnostics/contract-visibility"): (_diagnose_visibility, 200),
+    ("admin", "GET", "/admin/sites/{site}/diagnostics/account-linkability"): (
+        _staff_get("/admin/sites/summit/diagnostics/account-linkability", {"account_id": "A-1"}), 200),
+    ("admin", "GET", "/admin/sites/{site}/diagnostics/enrollment"): (_diagnose_enrollment, 200),
 }  # fmt: skip
 
 
