@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 
 def main() -> int:
-    from bench import coldstart_bench, contracts_bench, login_timing_bench, sync_bench
+    from bench import admin_diagnostics_bench, coldstart_bench, contracts_bench, login_timing_bench, sync_bench
 
     sizes = tuple(int(s) for s in sys.argv[1:]) or (10_000,)
     started = time.monotonic()
@@ -28,6 +28,8 @@ def main() -> int:
     print(login_timing_bench.table(login_timing_bench.run()) + "\n", flush=True)
     print("## Contracts API\n", flush=True)
     contracts_bench.print_table(contracts_bench.run())
+    print("\n## Admin account search and diagnostics: AWS operations per request\n", flush=True)
+    print(admin_diagnostics_bench.table(admin_diagnostics_bench.run()), flush=True)
     print(f"\n(whole run: {(time.monotonic() - started) / 60:.1f} minutes)")
     return 0
 

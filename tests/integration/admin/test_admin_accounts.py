@@ -114,3 +114,27 @@ def test_reverse_lookup_lists_the_users_linked_to_an_account_filtered_by_status(
     assert [u["email"] for u in body["items"]] == ["sam@example.com"] and body["items"][0]["first_name"] == "Sam"
     status, body = admin.get("/admin/sites/summit/accounts/A-1/users", {"status": "Gone"})
     assert status == 422
+
+
+def test_a_common_word_cut_at_the_query_bound_does_not_hide_what_a_rare_word_finds(
+    admin: AdminWorld, monkeypatch: Any
+) -> None:
+    from portal.services import admin_accounts
+
+    # Given a bound smaller than the six accounts named "Cedar ..." (in AWS: 200 index entries per Query)
+    monkeypatch.setattr(admin_accounts, "TERM_QUERY_LIMIT", 3)
+    # Then the rare word decides the candidates and the common one is matched on their names
+    assert [i["account_id"] for i in search(admin, "cedar truking")["items"]] == ["A-1"]
+    assert [i["account_id"] for i in search(admin, "truking cedar")["items"]] == ["A-1"]
+
+
+def test_exact_words_rank_before_prefixes_and_prefixes_before_sounds(admin: AdminWorld) -> None:
+    admin.aspire.account("A-7", "Cedarwood Supply")
+    admin.aspire.contract("C-8", "A-7")
+    admin.aspire.account("A-8", "Seder Supply")
+    admin.aspire.contract("C-9", "A-8")
+    admin.run_sync()
+    names = [i["name"] for i in search(admin, "cedar supply")["items"]]
+    assert names == ["Cedarwood Supply", "Seder Supply"]
+    names = [i["name"] for i in search(admin, "cedar")["items"]]
+    assert names[:2] == ["Cedar Trucking LLC", "Cedar Trust"] and names[-2:] == ["Cedarwood Supply", "Seder Supply"]

@@ -85,6 +85,19 @@ def require_site(site_map: SiteMap, site_id: str) -> None:
         raise NotFound(f"There is no site {site_id!r}.", code="site_not_found")
 
 
+def word_rank(word: str, name: str) -> int | None:
+    """How a word of the query matches a name: EXACT (a word of the name), PREFIX, PHONETIC, or None."""
+    tokens = search_tokens(name)
+    if word in tokens:
+        return EXACT
+    if any(token.startswith(word) for token in tokens):
+        return PREFIX
+    code = phonetic(word)
+    if code and any(phonetic(token) == code for token in tokens):
+        return PHONETIC
+    return None
+
+
 def candidates(q: str, index: AccountIndexReader) -> list[Candidate]:
     """Accounts matching ``q``, best first (see the module docstring for the ranking)."""
     words = [word for word in search_tokens(q) if len(word) >= SEARCH_BUCKET]
@@ -94,22 +107,28 @@ def candidates(q: str, index: AccountIndexReader) -> list[Candidate]:
             "Search for at least 2 letters or digits.", code="query_too_short",
             fields=[{"field": "q", "issue": "at least 2 letters or digits"}],
         )  # fmt: skip
+    # Each word's index entries (prefix + phonetic), bounded per Query. The most selective word (fewest
+    # entries, preferably not cut by the bound) gives the candidates; every other word is then matched against
+    # each candidate's name in memory, so a common word ("cedar", cut at the bound) cannot hide the account a
+    # rare one ("truking") finds.
     names: dict[str, str] = {}
-    per_word: list[dict[str, int]] = []
+    found_by_word: list[tuple[bool, set[str]]] = []
     for word in words:
-        ranks: dict[str, int] = {}
-        for hit in index.search("N", word[:SEARCH_BUCKET], word, TERM_QUERY_LIMIT):
-            ranks[hit.account_id] = min(ranks.get(hit.account_id, PHONETIC), EXACT if hit.term == word else PREFIX)
-            names[hit.account_id] = hit.name
+        hits = index.search("N", word[:SEARCH_BUCKET], word, TERM_QUERY_LIMIT)
+        cut = len(hits) >= TERM_QUERY_LIMIT
         if code := phonetic(word):
-            for hit in index.search("P", code, "", TERM_QUERY_LIMIT):
-                ranks.setdefault(hit.account_id, PHONETIC)
-                names[hit.account_id] = hit.name
-        per_word.append(ranks)
+            sounds = index.search("P", code, "", TERM_QUERY_LIMIT)
+            cut = cut or len(sounds) >= TERM_QUERY_LIMIT
+            hits += sounds
+        names.update((hit.account_id, hit.name) for hit in hits)
+        found_by_word.append((cut, {hit.account_id for hit in hits}))
     ranked: dict[str, int] = {}
-    if per_word:
-        common = set.intersection(*(set(ranks) for ranks in per_word))
-        ranked = {aid: sum(ranks[aid] for ranks in per_word) for aid in common}
+    if found_by_word:
+        _, base = min(found_by_word, key=lambda found: (found[0], len(found[1])))
+        for account_id in base:
+            ranks = [word_rank(word, names[account_id]) for word in words]
+            if all(rank is not None for rank in ranks):
+                ranked[account_id] = sum(rank for rank in ranks if rank is not None)
     if len(number) >= SEARCH_BUCKET:
         for hit in index.search("I", number[:SEARCH_BUCKET], number, TERM_QUERY_LIMIT):
             rank = EXACT if hit.term == number else PREFIX
