@@ -48,12 +48,15 @@ def test_a_terminated_contract_is_visible_and_listed_closed(admin: AdminWorld) -
 
 
 def test_a_contract_with_another_sites_label_names_the_label_and_the_site(admin: AdminWorld) -> None:
+    # Given a user linked after the last sync (a contract synced to another site is no sync delay)
+    admin.world.clock.now = datetime.now(UTC) + timedelta(hours=1)
     user = admin.world.user("summit", "pat@example.com", accounts=("A-3",))
     verdict, checks = visibility(admin, user, "C-3")
     assert verdict == "not_visible"
     assert failed(checks) == {"contract_synced", "private_label_maps_to_site"}
     assert checks["contract_synced"]["detail"] == "contract C-3 is synced to site harvest, not summit"
     assert "AGRI" in checks["private_label_maps_to_site"]["detail"]
+    assert "in the portal (site harvest)" in checks["synced_since_change"]["detail"]
 
 
 def test_a_contract_of_an_account_the_user_is_not_linked_to(admin: AdminWorld) -> None:

@@ -95,7 +95,12 @@ def _user_checks(site_id: str, user_id: str, user: UserFacts | None) -> list[Che
     ]
 
 
-def _synced_since_change(user: UserFacts | None, on_site: bool, contract_id: str, last: SyncRun | None) -> Check:
+def _synced_since_change(
+    user: UserFacts | None, synced_to: str | None, contract_id: str, last: SyncRun | None
+) -> Check:
+    """Could the sync not have caught up yet? Only when the contract is in the portal nowhere and the user (or
+    a link) is newer than the last successful run; a contract stored on some site was synced, and what keeps
+    it from the user is then another check (its label, a role)."""
     rule = "synced_since_change"
     if last is None:
         return Check(rule, False, "no sync run has succeeded yet: wait for the first sync or start a full sync")
@@ -107,8 +112,8 @@ def _synced_since_change(user: UserFacts | None, on_site: bool, contract_id: str
         + [(f"account {account} linked {at}", at) for account, at in user.links]
     )
     newer = [label for label, at in changes if (moment := _when(at)) is not None and moment > last.started_at]
-    if on_site:
-        detail = f"contract {contract_id} is in the portal; {since}"
+    if synced_to is not None:
+        detail = f"contract {contract_id} is in the portal (site {synced_to}); {since}"
         return Check(rule, True, detail + (f" ({'; '.join(newer)} since then)" if newer else ""))
     if newer:
         return Check(rule, False, f"{'; '.join(newer)}, after {since}: wait for the next incremental sync "
@@ -145,7 +150,7 @@ def contract_visibility(
     batch = contracts.read_contracts(site_id, [contract_id], financials=False)
     last = _last_success(batch.runs)
     record = batch.contracts.get(contract_id)
-    on_site = record is not None
+    synced_to: str | None = site_id if record is not None else None
     if record is not None:
         checks.append(Check("contract_synced", True, f"contract {contract_id} is synced to site {site_id}"))
     else:
@@ -154,13 +159,14 @@ def contract_visibility(
             checks.append(Check("contract_synced", False, f"contract {contract_id} is synced to site {elsewhere}, "
                                 f"not {site_id}"))  # fmt: skip
             record = contracts.read_contracts(elsewhere, [contract_id], financials=False).contracts.get(contract_id)
+            synced_to = elsewhere if record is not None else None
         else:
             checks.append(Check("contract_synced", False, f"contract {contract_id} is not in the portal: not in "
                                 "ASPIRE, not booked under a mapped label, or not synced yet"))  # fmt: skip
     if record is not None:
         linked = user.account_ids if user is not None else ()
         checks.extend(contract_visible_to(record.facts, linked, site_id, site_map).checks)
-    checks.append(_synced_since_change(user, on_site, contract_id, last))
+    checks.append(_synced_since_change(user, synced_to, contract_id, last))
     checks.append(_no_restore_pending(diagnostics.restore_events(), last))
     return Verdict(tuple(checks)).as_dict(VERDICT_VISIBLE, VERDICT_NOT_VISIBLE)
 
