@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 def main() -> int:
     from bench import (
         admin_bench,
+        admin_diagnostics_bench,
         coldstart_bench,
         contracts_bench,
         login_timing_bench,
@@ -42,6 +43,8 @@ def main() -> int:
     print(payments_bench.table(payments_bench.run()) + "\n", flush=True)
     print("\n## Borrower web app (headless Chromium against the local runtime)\n", flush=True)
     print(web_bench.table(web_bench.run()), flush=True)
+    print("\n## Admin account search and diagnostics: AWS operations per request\n", flush=True)
+    print(admin_diagnostics_bench.table(admin_diagnostics_bench.run()), flush=True)
     print(f"\n(whole run: {(time.monotonic() - started) / 60:.1f} minutes)")
     return 0
 

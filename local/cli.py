@@ -98,6 +98,23 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_email(args: argparse.Namespace) -> int:
+    """`email bounce ADDRESS`: what SES would report for a bounce (there is no SES event locally, where the
+    outbox counts as delivered), recorded on the newest email to the address, so diagnostics 3 can be tried."""
+    from portal.wiring import Wiring
+
+    with _services():
+        wiring = Wiring.from_env()
+        sites = [args.site] if args.site else [site.site_id for site in wiring.sites.list_sites()]
+        at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        found = wiring.mail_log.record_bounce_latest(sites, args.address.strip().casefold(), at, "Permanent/General")
+    if found is None:
+        _print_json({"action": "bounce", "error": "no email was sent to this address"})
+        return 1
+    _print_json({"action": "bounce", "site": found[0], "sent_at": found[1], "delivery": "bounced"})
+    return 0
+
+
 def cmd_admin_token(args: argparse.Namespace) -> int:
     from local import aws_local
 
@@ -219,6 +236,11 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_parser("restore-snapshot")
     outbox = sub.add_parser("outbox", help="list the emails the portal sent (.local/outbox)")
     outbox.add_argument("--last", type=int, default=10)
+    mail = sub.add_parser("email", help="simulate SES delivery events locally")
+    mail_actions = mail.add_subparsers(dest="action", required=True)
+    bounce = mail_actions.add_parser("bounce", help="record a bounce on the newest email sent to ADDRESS")
+    bounce.add_argument("address")
+    bounce.add_argument("--site", default=None, help="only this site's emails (default: every site)")
     token = sub.add_parser("admin-token", help="print an ID token for the local admin API")
     token.add_argument("--email", default="admin@example.com")
     return parser
@@ -234,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         "aspire": cmd_aspire,
         "outbox": cmd_outbox,
         "admin-token": cmd_admin_token,
+        "email": cmd_email,
     }
     started = time.perf_counter()
     try:

@@ -12,7 +12,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from admin import audit, payments, sites, sync, users
+from admin import accounts, audit, diagnostics, payments, sites, sync, users
 from portal.api.resolver import add_meta_routes, make_resolver
 from portal.observability import logger, metrics
 
@@ -22,7 +22,8 @@ app = make_resolver(
     sync.router,
     audit.router,
     payments.router,
-    # accounts.router and diagnostics.router (admindiag) are included here.
+    accounts.router,
+    diagnostics.router,
 )
 add_meta_routes(app, title="Customer Portal admin API")
 

@@ -128,10 +128,19 @@ BODIES: dict[str, Any] = {
     "/admin/sites/{site}/users": {"email": "new@example.com", "first_name": "N", "last_name": "U"},
     "/admin/sites/{site}/users/{user_id}": {"first_name": "Pat"},
 }
+# The read routes whose query is required (the answer itself is the diagnostics' tests' business).
+QUERIES: dict[str, str] = {
+    "/admin/sites/{site}/accounts": "q=account",
+    "/admin/sites/{site}/diagnostics/contract-visibility": "user_id={user_id}&contract_id=C-1",
+    "/admin/sites/{site}/diagnostics/account-linkability": "account_id=A-1",
+    "/admin/sites/{site}/diagnostics/enrollment": "email=pat%40example.com",
+}
 
 
 def _call(gateway: Gateway, route: Route, token: str | None, user_id: str) -> tuple[int, Any]:
     path = route.path.replace("{site}", "summit").replace("{user_id}", user_id)
+    if route.path in QUERIES:
+        path += "?" + QUERIES[route.path].replace("{user_id}", user_id)
     headers = {"Content-Type": "application/json"}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"

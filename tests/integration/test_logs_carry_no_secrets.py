@@ -239,19 +239,22 @@ def _get(path: str, api: str = "enduser") -> Sample:
 
 
 # Staff requests (admin API): the Cognito claims API Gateway's authorizer passes, for a support member.
-STAFF_CLAIMS = {"sub": "staff-1", "email": "support@example.com", "cognito:groups": "portal-support"}
+STAFF_CLAIMS = {"sub": "staff-1", "email": "support@example.com", "cognito:groups": "[portal-support]"}
 
 
-def _staff_get(path: str) -> Sample:
+def _staff_get(path: str, query: dict[str, str] | None = None) -> Sample:
     def sample(s: Session) -> int:
         import importlib
 
         from portal.wiring import Wiring
 
         importlib.import_module("admin.payments").wiring = Wiring.from_env()  # bound to this test's AWS
+        for module in ("admin.accounts", "admin.diagnostics"):
+            importlib.import_module(module).wiring = s.world.wiring
         route, params = _resolve("admin", "GET", path)
         event = api_event("GET", path, resource=route.path, path_params=params or None, api_id="admin",
-                          headers={"Idempotency-Key": s.idempotency_key}, query={"account_number": ACCOUNT_NUMBER},
+                          headers={"Idempotency-Key": s.idempotency_key},
+                          query={"account_number": ACCOUNT_NUMBER, **(query or {})},
                           authorizer={"claims": STAFF_CLAIMS})  # fmt: skip
         return call("admin", event)[0]
 
@@ -315,6 +318,20 @@ def _admin_full_sync(s: Session) -> int:
     return request(s, "POST", "/admin/sync/full", api="admin")[0]
 
 
+def _diagnose_visibility(s: Session) -> int:
+    user_id = s.world.user("summit", f"diag{s.users}@example.com", password=s.password, accounts=("A-1",))
+    s.world.put_contract("summit", "C-DIAG", "A-1")
+    return _staff_get("/admin/sites/summit/diagnostics/contract-visibility",
+                      {"user_id": user_id, "contract_id": "C-DIAG"})(s)  # fmt: skip
+
+
+def _diagnose_enrollment(s: Session) -> int:
+    email = s.new_user()
+    request(s, "POST", "/sites/summit/auth/password/forgot", body={"email": email})
+    s.mailed_token(email)
+    return _staff_get("/admin/sites/summit/diagnostics/enrollment", {"email": email})(s)
+
+
 SAMPLES: dict[tuple[str, str, str], tuple[Sample, int]] = {
     ("enduser", "GET", "/health"): (_get("/health"), 200),
     ("enduser", "GET", "/openapi.json"): (_get("/openapi.json"), 200),
@@ -367,6 +384,13 @@ SAMPLES: dict[tuple[str, str, str], tuple[Sample, int]] = {
     ("admin", "GET", "/admin/sync"): (_admin("GET", "/admin/sync"), 200),
     ("admin", "POST", "/admin/sync/full"): (_admin_full_sync, 202),
     ("admin", "GET", "/admin/audit"): (_admin("GET", "/admin/audit"), 200),
+    ("admin", "GET", "/admin/sites/{site}/accounts"): (_staff_get("/admin/sites/summit/accounts", {"q": "acme"}), 200),
+    ("admin", "GET", "/admin/sites/{site}/accounts/{account_id}/users"): (
+        _staff_get("/admin/sites/summit/accounts/A-1/users"), 200),
+    ("admin", "GET", "/admin/sites/{site}/diagnostics/contract-visibility"): (_diagnose_visibility, 200),
+    ("admin", "GET", "/admin/sites/{site}/diagnostics/account-linkability"): (
+        _staff_get("/admin/sites/summit/diagnostics/account-linkability", {"account_id": "A-1"}), 200),
+    ("admin", "GET", "/admin/sites/{site}/diagnostics/enrollment"): (_diagnose_enrollment, 200),
 }  # fmt: skip
 
 

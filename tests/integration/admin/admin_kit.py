@@ -54,15 +54,19 @@ def audit_entries(world: World) -> list[dict[str, Any]]:
 
 def linkable_account(world: World, site: str, account_id: str, contract_id: str, *, terminated: bool = False) -> None:
     """A synced account holding the Customer role on one unlabelled contract of `site` (the default site)."""
-    from portal.services.sync_items import AccountState, account_items
+    from portal.services.sync_items import AccountState, account_index_items, account_items
     from tests.integration.identity.kit import client, to_item
 
     world.put_contract(site, contract_id, account_id, terminated=terminated)
+    roles = [
+        {"ContractId": contract_id, "AccountId": account_id, "RoleType": "Customer", "IsTerminated": terminated,
+         "IsBooked": True, "PrivateLabel": None}
+    ]  # fmt: skip
     state = AccountState(
         account={"AccountId": account_id, "Name": f"Account {account_id}", "AccountType": "Business", "Email": ""},
-        roles=[],
+        roles=roles,
         contacts=(),
     )
-    roles = [{"ContractId": contract_id, "AccountId": account_id, "RoleType": "Customer", "IsTerminated": terminated}]
-    for desired in account_items(site, roles, state, {"incremental"}):
+    # What the sync writes for it: its items on the site, and its site-independent facts and search terms.
+    for desired in [*account_items(site, roles, state, {"incremental"}), *account_index_items(state)]:
         client("dynamodb").put_item(TableName=world.wiring.settings.table_data, Item=to_item(desired.item()))

@@ -36,6 +36,8 @@ def signed_in(aws: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sig
     # The contracts function reads the same tables; give it this world's wiring like the sign-in functions.
     setattr(importlib.import_module("contracts.app"), "wiring", world.wiring)  # noqa: B010 - on purpose
     bind_admin(world)  # the admin routers too (issue #10), so their bodies run under the fuzz test
+    for admin_router in ("admin.accounts", "admin.diagnostics"):
+        setattr(importlib.import_module(admin_router), "wiring", world.wiring)  # noqa: B010 - on purpose
     world.put_account(SITE, "A-1", "Acme Excavation")
     world.put_contract(SITE, CONTRACT, "A-1")
     world.user(SITE, EMAIL, accounts=("A-1",))

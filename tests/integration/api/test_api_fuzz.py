@@ -32,6 +32,8 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
+# The verified claims of a support member, as the admin API's Cognito authorizer passes them (admin routes).
+STAFF = {"claims": {"sub": "staff-1", "email": "support@example.com", "cognito:groups": "[portal-support]"}}
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9_]*$")
 FIELD_NAMES = [
     "email", "password", "challenge_id", "code", "token", "first_name", "last_name", "postal_code", "contract_id",
@@ -59,7 +61,8 @@ header_names = st.text(alphabet=string.ascii_letters + string.digits + "-_", min
 headers = st.dictionaries(header_names, st.text(max_size=60), max_size=4)
 content_type = st.one_of(st.none(), st.sampled_from(CONTENT_TYPES), st.text(max_size=40))
 queries = st.dictionaries(
-    st.sampled_from(["limit", "next_token", "status"]) | st.text(max_size=8),
+    st.sampled_from(["limit", "next_token", "status", "q", "user_id", "contract_id", "account_id", "email"])
+    | st.text(max_size=8),
     st.text(max_size=40) | st.sampled_from(["0", "1", "100", "101", "-1", "open", "closed", "all"]),
     max_size=3,
 )

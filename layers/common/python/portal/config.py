@@ -133,6 +133,13 @@ class AdminSettings(IdentitySettings):
     kms_key_id: str = Field("", alias="PORTAL_KMS_KEY_ID")
 
 
+class SesEventsSettings(TableSettings):
+    """The SES event function (`ses_events`, admindiag): SES delivery, bounce and complaint events (an SES
+    configuration set publishing to SNS) recorded on the identity table's `MAIL#` items. Only the tables: it
+    reads and updates the identity table. Not yet in `FUNCTION_SETTINGS`: the CDK work that creates the
+    function (with the configuration set and the SNS topic) adds it there together with its `FUNCTIONS` entry."""
+
+
 class SyncSettings(TableSettings):
     """The sync functions (`sync_incremental`, `sync_daily`, `sync_worker`)."""
 

@@ -32,8 +32,11 @@ from portal.config import (
 if TYPE_CHECKING:
     # The sync's modules load only in the sync functions: API functions never pay for them at cold start.
     from portal.adapters.aspire.port import AspireSource
+    from portal.adapters.dynamodb.account_index import DynamoAccountIndex
     from portal.adapters.dynamodb.contracts import DynamoContractReader
+    from portal.adapters.dynamodb.diagnostics import DynamoDiagnosticsReader
     from portal.adapters.dynamodb.identity import DynamoIdentityStore
+    from portal.adapters.dynamodb.mail_log import DynamoMailLog
     from portal.adapters.dynamodb.payment_ledger import DynamoPaymentLedger
     from portal.adapters.dynamodb.sync_state import ChunkProgress, DynamoSyncState
     from portal.services.admin_audit import AuditLog
@@ -187,7 +190,7 @@ class Wiring:
         """`linkability(site_id, account_id) -> Verdict` over the synced data (users, accounts, diagnostics)."""
         from portal.services.linkability_facts import Linkability
 
-        return Linkability(self.dynamodb, self.settings.table_data, self.site_maps.get)
+        return Linkability(self.account_index, self.site_maps.get)
 
     @cached_property
     def admin_sync(self) -> AdminSync:
@@ -203,6 +206,25 @@ class Wiring:
         from portal.services.admin_audit import AuditLog
 
         return AuditLog(self.dynamodb, self.settings.table_control)
+
+    # --- admin reads: account search, diagnostics (admindiag) ---------------------------------------------------
+    @cached_property
+    def account_index(self) -> DynamoAccountIndex:
+        from portal.adapters.dynamodb.account_index import DynamoAccountIndex
+
+        return DynamoAccountIndex(self.dynamodb, self.settings.table_data)
+
+    @cached_property
+    def mail_log(self) -> DynamoMailLog:
+        from portal.adapters.dynamodb.mail_log import DynamoMailLog
+
+        return DynamoMailLog(self.dynamodb, self.settings.table_identity)
+
+    @cached_property
+    def diagnostics_reader(self) -> DynamoDiagnosticsReader:
+        from portal.adapters.dynamodb.diagnostics import DynamoDiagnosticsReader
+
+        return DynamoDiagnosticsReader(self.dynamodb, self.settings.table_identity, self.settings.table_control)
 
     # --- payments: the writer's view of the payments table, and ASPIRE for the admin diagnostics ------------
     @cached_property

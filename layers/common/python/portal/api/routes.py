@@ -114,6 +114,12 @@ ROUTES: tuple[Route, ...] = (
     Route("admin", "GET", "/admin/sites/{site}/users/{user_id}/payments", "admin", "admin"),
     Route("admin", "GET", "/admin/sites/{site}/payments", "admin", "admin"),
     Route("admin", "GET", "/admin/sites/{site}/diagnostics/payments/{payment_id}", "admin", "admin"),
+    # admin accounts and diagnostics 1-3, read-only (PRODUCT.md §4, §8; issue #10 admindiag)
+    Route("admin", "GET", "/admin/sites/{site}/accounts", "admin", "admin"),
+    Route("admin", "GET", "/admin/sites/{site}/accounts/{account_id}/users", "admin", "admin"),
+    Route("admin", "GET", "/admin/sites/{site}/diagnostics/contract-visibility", "admin", "admin"),
+    Route("admin", "GET", "/admin/sites/{site}/diagnostics/account-linkability", "admin", "admin"),
+    Route("admin", "GET", "/admin/sites/{site}/diagnostics/enrollment", "admin", "admin"),
 )
 
 

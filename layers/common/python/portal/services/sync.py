@@ -35,6 +35,7 @@ from portal.services.sync_items import (
     Cadence,
     ContractState,
     DesiredItem,
+    account_index_items,
     account_items,
     account_sites,
     contract_items,
@@ -482,6 +483,8 @@ class SyncEngine:
                     desired += account_items(site, site_role_rows, state, account_cadences)
                 if "daily" in account_cadences and site_roles[aid]:
                     desired += line_of_credit_items(state, self.site_map, set(site_roles[aid]))
+                if state.account is not None and "incremental" in account_cadences:
+                    desired += account_index_items(state)  # admin search + linkability facts, on any site
                 old = manifests.get(aid)
                 manifest = self._apply(desired, old, account_cadences, stats)
                 self._stage_manifest("A", aid, {"sites": sorted(site_roles[aid]), **manifest}, old, pending)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
+
+import jellyfish
 
 from portal.adapters.dynamodb import keys
 from portal.domain.enrollment import split_emails
@@ -365,3 +368,66 @@ def line_of_credit_items(state: AccountState, site_map: SiteMap, sites: set[str]
             )
         )
     return items
+
+
+# --- site-independent account index: admin account search and linkability facts -----------------------------
+FACTS_MAX_CONTRACTS = 200  # keeps the facts item far below DynamoDB's 400 KB; the detail says when it is cut
+SEARCH_BUCKET = 2  # name tokens and account numbers are bucketed by their first 2 characters
+
+
+def search_tokens(text: str) -> list[str]:
+    """Lower-case ASCII word tokens of a name or a query ("Cedar Trucking, Inc." -> cedar, trucking, inc)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+    words = "".join(ch if ch.isalnum() else " " for ch in ascii_text).split()
+    return list(dict.fromkeys(words))
+
+
+def phonetic(token: str) -> str:
+    """The Metaphone code of a name token: "Truking" and "Trucking" share TRKNK (jellyfish)."""
+    code = jellyfish.metaphone(token).upper()
+    return "".join(ch for ch in code if ch.isalnum())
+
+
+def number_key(account_id: str) -> str:
+    return account_id.casefold()
+
+
+def account_index_items(state: AccountState) -> list[DesiredItem]:
+    """The account's site-independent index: its facts item and its search terms (name prefix, phonetic code,
+    number prefix). Written and removed through the account's manifest, so a deleted or renamed account
+    leaves no stale term behind."""
+    assert state.account is not None
+    a = state.account
+    aid = str(a["AccountId"])
+    name = str(a["Name"])
+    by_contract: dict[str, dict[str, Any]] = {}
+    for role in sorted(state.roles, key=lambda r: str(r["ContractId"])):
+        cid = str(role["ContractId"])
+        entry = by_contract.setdefault(cid, {"contract_id": cid, "booked": bool(role["IsBooked"]),
+                                             "terminated": bool(role["IsTerminated"]),
+                                             "private_label": role.get("PrivateLabel"), "roles": set()})  # fmt: skip
+        entry["roles"].add(str(role["RoleType"]))
+    contracts = [{**c, "roles": sorted(c["roles"])} for c in by_contract.values()]
+    # Contracts that grant access first, so a cut list keeps the ones linkability decides on.
+    contracts.sort(key=lambda c: (not any(is_granting_role(r) for r in c["roles"]), not (c["booked"] and
+                                  not c["terminated"]), c["contract_id"]))  # fmt: skip
+    facts = {
+        "type": "account_facts",
+        "account_id": aid,
+        "name": name,
+        "contracts_json": json.dumps(contracts[:FACTS_MAX_CONTRACTS], separators=(",", ":")),
+        "contract_count": len(contracts),
+    }
+    items = [DesiredItem(keys.account_facts_pk(aid), keys.ACCOUNT_FACTS_SK, "incremental", facts)]
+    term = {"type": "account_search", "account_id": aid, "name": name}
+    terms: dict[tuple[str, str], DesiredItem] = {}
+    for token in search_tokens(name):
+        pk = keys.account_search_pk("N", token[:SEARCH_BUCKET])
+        terms[(pk, f"{token}#{aid}")] = DesiredItem(pk, f"{token}#{aid}", "incremental", term)
+        if code := phonetic(token):
+            pk = keys.account_search_pk("P", code)
+            terms[(pk, aid)] = DesiredItem(pk, aid, "incremental", term)
+    number = number_key(aid)
+    pk = keys.account_search_pk("I", number[:SEARCH_BUCKET])
+    terms[(pk, f"{number}#{aid}")] = DesiredItem(pk, f"{number}#{aid}", "incremental", term)
+    return items + list(terms.values())

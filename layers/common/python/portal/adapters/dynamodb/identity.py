@@ -57,6 +57,14 @@ def _bytes(value: Any) -> bytes:
     return bytes(value.value) if isinstance(value, Binary) else bytes(value)
 
 
+def _message_index(message_id: str | None) -> dict[str, str]:
+    """gsi1 keys of a sent email by its SES message id (none for an id that cannot be a key part)."""
+    try:
+        return {"gsi1pk": ik.message_index_pk(message_id), "gsi1sk": "MAIL"} if message_id else {}
+    except ValueError:
+        return {}
+
+
 def _epoch(iso_time: str) -> int:
     return int(datetime.fromisoformat(iso_time).timestamp())
 
@@ -857,6 +865,8 @@ class DynamoIdentityStore:
                 "state": sent.state,
                 "message_id": sent.message_id,
                 "expires_at": _epoch(sent.sent_at) + int(DIAGNOSTICS_RETENTION.total_seconds()),
+                # Delivery, bounce and complaint events arrive by SES message id (functions/ses_events).
+                **_message_index(sent.message_id),
             }
         )
 

@@ -135,6 +135,11 @@ def mail_cap_sk(kind: str, hour: int) -> str:
     return f"{MAIL_CAP_PREFIX}{_kind(kind)}#{int(hour)}"
 
 
+def message_index_pk(message_id: str) -> str:
+    """gsi1 partition of a sent email by its SES message id: the SES event function finds the `MAIL#` item."""
+    return f"MSG#{_id(message_id)}"
+
+
 def mail_log_sk(sent_at_iso: str, kind: str, unique: str) -> str:
     """Newest last when sorted; `unique` keeps two emails of one kind in the same second apart."""
     return f"{MAIL_LOG_PREFIX}{_id(sent_at_iso.replace(':', '.'))}#{_kind(kind)}#{_id(unique)}"

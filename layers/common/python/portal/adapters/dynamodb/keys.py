@@ -77,3 +77,20 @@ def bank_on_file_sk(bank_account_id: str) -> str:
 def linkable_index_pk(site_id: str) -> str:
     """gsi1 partition of accounts that can be linked on a site (sparse: only linkable accounts carry it)."""
     return f"{site_prefix(site_id)}#LINKABLE"
+
+
+# --- data table: site-independent account index (admin account search, linkability diagnostics) -------------
+# The sync writes these for every ASPIRE account, on whichever sites it appears (or none), so staff can find an
+# account by name or number and learn why it is not linkable on a site without a Scan.
+ACCOUNT_FACTS_SK = "FACTS"
+
+
+def account_facts_pk(account_id: str) -> str:
+    """`ACCT#<account>` / `FACTS`: the account's name and the facts of every contract it holds a role on."""
+    return f"ACCT#{_part(account_id)}"
+
+
+def account_search_pk(kind: str, bucket: str) -> str:
+    """`ASEARCH#<kind>#<bucket>`: N = name token (bucket: its first 2 letters), P = phonetic code of a name
+    token (bucket: the code), I = account number (bucket: its first 2 characters)."""
+    return f"ASEARCH#{_part(kind)}#{_part(bucket)}"
