@@ -13,10 +13,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from contracts.app import router as contracts_router
 from login.app import router as login_router
+from payments.app import bank_accounts as bank_accounts_router
+from payments.app import payments_router
 from portal.api.resolver import add_meta_routes, make_resolver
 from portal.observability import logger, metrics
 
-app = make_resolver(login_router, contracts_router)
+app = make_resolver(login_router, contracts_router, bank_accounts_router, payments_router)
 add_meta_routes(app, title="Customer Portal end-user API")
 
 

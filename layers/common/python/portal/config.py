@@ -139,6 +139,7 @@ FUNCTION_SETTINGS: dict[str, type[TableSettings]] = {
     "authorizer": ApiSettings,  # it only checks sessions: tables, no key, no mail
     "contracts": ApiSettings,
     "admin": ApiSettings,  # the admin API issue gives it an `AdminSettings` when it creates users
+    "payments": PaymentsSettings,  # payments (PRODUCT.md §5)
     "sync_incremental": SyncSettings,
     "sync_daily": SyncSettings,
     "sync_worker": SyncSettings,

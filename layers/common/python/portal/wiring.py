@@ -17,7 +17,14 @@ import boto3
 from botocore.config import Config
 
 from portal.adapters.dynamodb.control import DynamoSiteRepository
-from portal.config import FUNCTION_SETTINGS, IdentitySettings, SyncSettings, TableSettings, running_function
+from portal.config import (
+    FUNCTION_SETTINGS,
+    IdentitySettings,
+    PaymentsSettings,
+    SyncSettings,
+    TableSettings,
+    running_function,
+)
 
 if TYPE_CHECKING:
     # The sync's modules load only in the sync functions: API functions never pay for them at cold start.
@@ -29,6 +36,7 @@ if TYPE_CHECKING:
     from portal.services.identity.ports import CustomerSync
     from portal.services.identity.service import Identity
     from portal.services.identity.sessions import SessionService
+    from portal.services.payments import PaymentsContext
     from portal.services.site_map_cache import SiteMapCache
     from portal.services.sync import ChunkDispatcher, SyncEngine
 
@@ -140,6 +148,45 @@ class Wiring:
         from portal.adapters.dynamodb.contracts import DynamoContractReader
 
         return DynamoContractReader(self.dynamodb, self.settings.table_data, self.settings.table_control)
+
+    # --- payments (PRODUCT.md §5) --------------------------------------------------------------------------------
+    # The Lambda context of the request being served (the payments handler sets it): Powertools idempotency
+    # gives an in-progress record the request's remaining time, so a crashed request does not hold its key.
+    lambda_context: Any = None
+
+    @cached_property
+    def payments_settings(self) -> PaymentsSettings:
+        if isinstance(self.settings, PaymentsSettings):
+            return self.settings
+        return PaymentsSettings.load()
+
+    @cached_property
+    def payments(self) -> PaymentsContext:
+        from portal.adapters.dynamodb.payments import DynamoPayments
+        from portal.adapters.kms import KmsCipher
+        from portal.adapters.secrets import FingerprintKey
+        from portal.adapters.sqs import SqsPaymentAnnouncer
+        from portal.services.payments import PaymentsContext, powertools_idempotent
+
+        config = self.payments_settings
+        return PaymentsContext(
+            store=DynamoPayments(self.dynamodb, config.table_payments, config.table_data),
+            contracts=self.contracts,
+            site_maps=self.site_maps.get,
+            cipher=KmsCipher(boto3.client("kms", config=_BOTO_CONFIG), config.kms_key_id),
+            fingerprint_key=FingerprintKey(config.fingerprint_secret_id),
+            announce=SqsPaymentAnnouncer(self.sqs, config.payments_queue_url),
+            notify=self._notify_user,
+            clock=lambda: self.clock(),
+            idempotent=powertools_idempotent(self.dynamodb, config.table_payments, lambda: self.lambda_context),
+        )
+
+    def _notify_user(self, site_id: str, user_id: str, build: Any) -> None:
+        """Mails a user through the identity delivery, so the email is recorded like every other one."""
+        ctx = self.identity.ctx
+        user = ctx.store.get_user(site_id, user_id)
+        if user is not None:
+            ctx.deliver(site_id, build(user.user.email, ctx.branding(site_id)))
 
 
 class SyncWiring(Wiring):

@@ -6,6 +6,7 @@ ASPIRE. The message bodies are `portal.services.sync_messages` models.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,3 +56,18 @@ class SqsCustomerSync:
         message = CustomerSyncMessage(account_ids=tuple(accounts))
         self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=message.model_dump_json())
         return {"accounts": accounts, "queued": True}
+
+
+# --- payments (PRODUCT.md §5) ---------------------------------------------------------------------------------------
+class SqsPaymentAnnouncer:
+    """Tells the payments writer a payment needs it: `{"kind": "payment", "site_id", "user_id", "payment_id"}`
+    (the `PaymentMessage` of `portal.services.payment_messages`; the writer loads the payment and acts on its
+    current status, so a duplicate or late message is harmless)."""
+
+    def __init__(self, sqs: Any, queue_url: str) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+
+    def __call__(self, site_id: str, user_id: str, payment_id: str) -> None:
+        body = {"kind": "payment", "site_id": site_id, "user_id": user_id, "payment_id": payment_id}
+        self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps(body, separators=(",", ":")))
