@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
+from aws_lambda_powertools.utilities import parameters
 
 from local.events import LambdaContextStub
 from portal.adapters.dynamodb.codec import to_item
@@ -230,6 +231,7 @@ def prepare_aws(outbox_dir: Path, sites: Sequence[Site] = SITES, settings: Insta
     key_id = kms.create_key(Description="test app key")["KeyMetadata"]["KeyId"]
     kms.create_alias(AliasName=config.kms_key_id, TargetKeyId=key_id)
     payments = PaymentsSettings.load()
+    parameters.clear_caches()  # Powertools keeps a fetched secret 5 minutes; each test's moto has its own
     client("secretsmanager").create_secret(Name=payments.fingerprint_secret_id, SecretString=secrets.token_hex(32))
     client("sqs").create_queue(QueueName=payments.payments_queue_url.rsplit("/", 1)[1])
     repo = _wiring().sites

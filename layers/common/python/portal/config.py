@@ -117,13 +117,16 @@ class PaymentsSettings(IdentitySettings):
 class SyncSettings(TableSettings):
     """The sync functions (`sync_incremental`, `sync_daily`, `sync_worker`)."""
 
-    required_in_aws = ("aspire_secret_id",)
+    required_in_aws = ("aspire_secret_id", "fingerprint_secret_id")
 
     aspire_secret_id: str = Field("", alias="ASPIRE_SECRET_ID")
     # Local/test only: the SQLite demo database standing in for ASPIRE. Unset in AWS.
     aspire_sqlite_path: str = Field("", alias="ASPIRE_SQLITE_PATH")
     # SQS queue of daily-sync chunks (AWS); unset locally, where the chunks run in-process.
     sync_chunk_queue_url: str = Field("", alias="SYNC_CHUNK_QUEUE_URL")
+    # payments (PRODUCT.md §5): the HMAC key of bank-account fingerprints, so the accounts on file carry the
+    # fingerprint the payments API matches in `existing_only` mode. Unset: they are stored without one.
+    fingerprint_secret_id: str = Field("", alias="PORTAL_FINGERPRINT_SECRET_ID")
 
     @model_validator(mode="after")
     def _aspire_source(self) -> Self:
