@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from portal.api.fields import Id, Name, NoControl
 
@@ -34,17 +34,9 @@ class BankAccountRequest(Body):
 
 class PaymentRequest(Body):
     scope: Literal["contract", "all"]
-    contract_id: Id | None = Field(None, description="The contract to pay (scope=contract).")
+    contract_id: Id | None = Field(None, description="The contract to pay (scope=contract; ignored for all).")
     bank_account_id: Id
     amount: Decimal = Field(
         description='A decimal string with at most two decimals: "1234.50".', allow_inf_nan=False, max_digits=14
     )
     payment_date: date
-
-    @model_validator(mode="after")
-    def _contract_for_scope(self) -> PaymentRequest:
-        if self.scope == "contract" and not self.contract_id:
-            raise ValueError("contract_id is required when scope is contract")
-        if self.scope == "all":
-            self.contract_id = None  # paying everything names no contract; the same body either way
-        return self

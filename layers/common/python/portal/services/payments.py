@@ -185,11 +185,17 @@ class PaymentOrder:
         """The body as compared for "same key + same body" (amount normalised to two decimals)."""
         return {
             "scope": self.scope,
-            "contract_id": self.contract_id,
+            "contract_id": self.contract_id if self.scope == "contract" else None,  # "all" names no contract
             "bank_account_id": self.bank_account_id,
-            "amount": str(self.amount),
+            "amount": _canonical_amount(self.amount),
             "payment_date": self.payment_date.isoformat(),
         }
+
+
+def _canonical_amount(amount: Decimal) -> str:
+    # "100", "100.0" and "100.00" are one amount; "100.001" stays itself (and fails the two-decimals rule).
+    cents = amount.quantize(rules.CENT)
+    return str(cents) if cents == amount else str(amount)
 
 
 def iso(moment: datetime) -> str:
@@ -390,6 +396,10 @@ def _allocations(
     owed = payment_options(principal, ctx.contracts, ctx.site_maps)
     if order.scope == "all":
         return rules.allocate_all(amount, [(o.contract_id, o.account_id, o.open_amount) for o in owed.contracts])
+    if not order.contract_id:
+        raise ValidationFailed(
+            "Name the contract to pay.", fields=[{"field": "contract_id", "issue": "required when scope is contract"}]
+        )
     option = next((o for o in owed.contracts if o.contract_id == order.contract_id), None)
     if option is None:
         raise ValidationFailed(
