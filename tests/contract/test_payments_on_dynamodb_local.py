@@ -23,6 +23,7 @@ from portal.adapters.dynamodb.contracts import DynamoContractReader
 from portal.adapters.dynamodb.control import DynamoSiteRepository
 from portal.adapters.dynamodb.payments import DynamoPayments
 from portal.config import TableSettings
+from portal.domain.errors import Conflict
 from portal.domain.principal import EndUser
 from portal.domain.settings import InstanceSettings, Site
 from portal.services import payments
@@ -127,3 +128,33 @@ def test_fifty_concurrent_requests_with_one_key_make_one_payment(ddb_local_env: 
     assert answers[0]["payment_id"] == stored[0]["payment_id"] and answers[0]["amount"] == "200.50"
     assert [a["contract_id"] for a in answers[0]["allocations"]] == ["C-1", "C-2"]
     assert stored[0]["sec_code"] == "CCD"
+
+
+def test_list_cancel_and_the_in_use_check_run_as_dynamodb_runs_them(ddb_local_env: str) -> None:
+    # Given two payments of Alice on DynamoDB Local
+    settings = TableSettings.load()
+    _world(settings)
+    ctx = _context(settings, [], [], powertools=True)
+    ids = []
+    for n, amount in enumerate(("10.00", "20.00")):
+        ctx.clock = lambda n=n: NOW.replace(second=n)
+        order = payments.PaymentOrder("contract", "C-1", BANK_ID, Decimal(amount), NOW.date())
+        ids.append(payments.create_payment(ctx, ALICE, InstanceSettings(), order, f"key-{n}")["payment_id"])
+    # Then they list newest first, one page at a time
+    first = payments.list_payments(ctx, ALICE, payments.PaymentListQuery(limit=1))
+    assert [p.payment_id for p in first.items] == [ids[1]] and first.next_token
+    rest = payments.list_payments(ctx, ALICE, payments.PaymentListQuery(limit=1, next_token=first.next_token))
+    assert [p.payment_id for p in rest.items] == [ids[0]] and rest.next_token is None
+    # And the bank account is in use until both are canceled (conditional updates with the outbox delete)
+    with pytest.raises(Conflict):
+        payments.delete_bank_account(ctx, ALICE, BANK_ID)
+    for payment_id in ids:
+        assert payments.cancel_payment(ctx, ALICE, payment_id).status == "Canceled"
+    detail = payments.get_payment(ctx, ALICE, ids[0])
+    assert [h.status for h in detail.history] == ["Pending", "Canceled"]
+    payments.delete_bank_account(ctx, ALICE, BANK_ID)
+    assert payments.list_bank_accounts(ctx, ALICE).items == []
+    client = boto3.client("dynamodb")
+    outbox = client.query(TableName=settings.table_payments, KeyConditionExpression="pk = :pk",
+                          ExpressionAttributeValues={":pk": {"S": "PAYOUTBOX"}})["Items"]  # fmt: skip
+    assert outbox == []
