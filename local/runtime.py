@@ -23,6 +23,10 @@ REGION = "us-east-1"
 # the moto server and the sender identity verified there (local/kms_local.py, local/aws_local.py).
 LOCAL_KMS_KEY_ALIAS = "alias/customer-portal"
 LOCAL_SENDER = "no-reply@portal.example.com"
+# payments (PRODUCT.md §5): the fingerprint key's secret and the payments queue on the moto server
+LOCAL_FINGERPRINT_SECRET = "customer-portal/fingerprint-key"  # noqa: S105 - the secret's name, not its value
+LOCAL_PAYMENTS_QUEUE = "customer-portal-payments"
+MOTO_ACCOUNT = "123456789012"  # the account moto serves by default (it names queue URLs)
 
 
 class LocalError(Exception):
@@ -140,6 +144,9 @@ def handler_environment(paths: Paths, dynamodb_endpoint: str, moto_endpoint: str
         "PORTAL_SENDER_EMAIL": LOCAL_SENDER,
         # Email links open web pages, never an API route (a click is a GET; the API's routes are POST).
         "PORTAL_WEB_BASE_URL": os.environ.get("PORTAL_WEB_BASE_URL", f"http://127.0.0.1:{Ports().web}"),
+        # payments (PRODUCT.md §5)
+        "PORTAL_FINGERPRINT_SECRET_ID": LOCAL_FINGERPRINT_SECRET,
+        "PAYMENTS_QUEUE_URL": f"{moto_endpoint}/{MOTO_ACCOUNT}/{LOCAL_PAYMENTS_QUEUE}",
         "POWERTOOLS_SERVICE_NAME": "customer-portal",
         "POWERTOOLS_METRICS_NAMESPACE": "CustomerPortal",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),

@@ -72,6 +72,7 @@ def local_services(paths: Paths, ports: Ports | None = None, *, serving: bool = 
             dynamodb_local.ensure_tables(dynamodb_local.client(dynamo.endpoint), TABLE_PREFIX)
             aws_local.ensure_ses(moto_endpoint)
             kms_local.ensure_kms_key(moto_endpoint, paths)
+            aws_local.ensure_payments(moto_endpoint, paths)  # payments (PRODUCT.md §5)
             pool = aws_local.ensure_admin_pool(moto_endpoint)
             apply_environment(handler_environment(paths, dynamo.endpoint, moto_endpoint))
             yield LocalServices(dynamo.endpoint, moto_endpoint, pool, shared=False)

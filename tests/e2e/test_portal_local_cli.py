@@ -69,3 +69,19 @@ def test_serving_on_a_port_in_use_names_the_setting(
         assert cli.main(["serve"]) == 2
     line = one_line_error(capsys)
     assert f"port {busy} is already in use" in line and "PORTAL_PORT" in line
+
+
+def test_settings_switches_the_bank_verification_mode_and_keeps_it(
+    state: Paths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    # Given a new instance: any bank account can pay (payments, PRODUCT.md §5)
+    assert cli.main(["settings"]) == 0
+    assert json.loads(capsys.readouterr().out)["bank_verification_mode"] == "allow_any"
+    # When the mode is switched to existing_only, it says since when, and a later look still says so
+    assert cli.main(["settings", "--bank-verification", "existing_only"]) == 0
+    switched = json.loads(capsys.readouterr().out)
+    assert switched["bank_verification_mode"] == "existing_only" and switched["bank_verification_since"]
+    assert cli.main(["settings"]) == 0
+    assert json.loads(capsys.readouterr().out)["bank_verification_mode"] == "existing_only"
