@@ -314,3 +314,20 @@ def test_with_payments_off_every_payment_route_is_404_and_the_site_says_so(world
         "login", __import__("local.events", fromlist=["api_event"]).api_event(
             "GET", f"/sites/{SITE}", resource="/sites/{site}", path_params={"site": SITE}))  # fmt: skip
     assert status == 200 and site["payments_enabled"] is False
+
+
+def test_a_payment_made_between_the_in_use_check_and_the_delete_wins(world: Payments) -> None:
+    from portal.adapters.dynamodb.payments import StaleStatus
+
+    bank_id = bank(world)
+    store = world.world.wiring.payments.store
+    alice = world.users[ALICE].user_id
+    # Given the delete read the account while no payment was in progress
+    seen = store.bank_account(SITE, alice, bank_id)
+    assert seen is not None and "last_payment_id" not in seen
+    # When a payment from it lands before the delete runs
+    assert world.pay(**order(bank_id)).status == 201
+    # Then the delete is refused and the account stays for the payment
+    with pytest.raises(StaleStatus):
+        store.delete_bank_account(SITE, alice, bank_id, seen.get("last_payment_id"))
+    assert store.bank_account(SITE, alice, bank_id) is not None

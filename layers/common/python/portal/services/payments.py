@@ -48,7 +48,9 @@ class PaymentStore(Protocol):
     def put_bank_account(self, site_id: str, user_id: str, item: Mapping[str, Any]) -> None: ...
     def bank_accounts(self, site_id: str, user_id: str) -> list[dict[str, Any]]: ...
     def bank_account(self, site_id: str, user_id: str, bank_account_id: str) -> dict[str, Any] | None: ...
-    def delete_bank_account(self, site_id: str, user_id: str, bank_account_id: str) -> None: ...
+    def delete_bank_account(
+        self, site_id: str, user_id: str, bank_account_id: str, last_payment_id: str | None
+    ) -> None: ...
     def fingerprints_on_file(self, site_id: str, account_ids: Sequence[str]) -> set[str]: ...
     def create_payment(self, payment: Mapping[str, Any], guard: Mapping[str, Any]) -> None: ...
     def guard(self, site_id: str, user_id: str, key_hash: str) -> dict[str, Any] | None: ...
@@ -268,7 +270,12 @@ def list_bank_accounts(ctx: PaymentsContext, principal: EndUser) -> BankAccountL
 
 
 def delete_bank_account(ctx: PaymentsContext, principal: EndUser, bank_account_id: str) -> None:
-    if ctx.store.bank_account(principal.site_id, principal.user_id, bank_account_id) is None:
+    """204 unless a payment from the account is in progress (409). The delete is conditional on the account's
+    latest payment being the one seen here, so a payment made between the check and the delete wins."""
+    from portal.adapters.dynamodb.payments import StaleStatus
+
+    bank = ctx.store.bank_account(principal.site_id, principal.user_id, bank_account_id)
+    if bank is None:
         raise NotFound("There is no such bank account.", "bank_account_not_found")
     if ctx.store.has_active_payment(
         principal.site_id, principal.user_id, bank_account_id, sorted(rules.ACTIVE_STATUSES)
@@ -276,7 +283,14 @@ def delete_bank_account(ctx: PaymentsContext, principal: EndUser, bank_account_i
         raise Conflict(
             "This bank account has a payment in progress; it can be removed once that is done.", "bank_account_in_use"
         )
-    ctx.store.delete_bank_account(principal.site_id, principal.user_id, bank_account_id)
+    try:
+        ctx.store.delete_bank_account(
+            principal.site_id, principal.user_id, bank_account_id, bank.get("last_payment_id")
+        )
+    except StaleStatus:
+        raise Conflict(
+            "This bank account has a payment in progress; it can be removed once that is done.", "bank_account_in_use"
+        ) from None
 
 
 # --- options ----------------------------------------------------------------------------------------------------

@@ -63,10 +63,27 @@ class DynamoPayments:
         response = self._client.get_item(TableName=self._table, Key=item_key, ConsistentRead=True)
         return from_item(response["Item"]) if "Item" in response else None
 
-    def delete_bank_account(self, site_id: str, user_id: str, bank_account_id: str) -> None:
-        self._client.delete_item(
-            TableName=self._table, Key=key(pk.user_pk(site_id, user_id), pk.bank_sk(bank_account_id))
-        )
+    def delete_bank_account(
+        self, site_id: str, user_id: str, bank_account_id: str, last_payment_id: str | None
+    ) -> None:
+        """Deletes the account unless a payment from it was made since it was read (StaleStatus then)."""
+        if last_payment_id is None:
+            condition, values = "attribute_not_exists(last_payment_id)", None
+        else:
+            condition, values = "last_payment_id = :seen", {":seen": {"S": last_payment_id}}
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": key(pk.user_pk(site_id, user_id), pk.bank_sk(bank_account_id)),
+            "ConditionExpression": condition,
+        }
+        if values:
+            request["ExpressionAttributeValues"] = values
+        try:
+            self._client.delete_item(**request)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise StaleStatus() from error
+            raise
 
     def fingerprints_on_file(self, site_id: str, account_ids: Sequence[str]) -> set[str]:
         """Fingerprints of the bank accounts ASPIRE has on file for these accounts (synced to the DATA table)."""
@@ -115,10 +132,14 @@ class DynamoPayments:
             {"Put": {"TableName": self._table, "Item": to_item(payment_item), "ConditionExpression": NEW}},
             {"Put": {"TableName": self._table, "Item": to_item(outbox)}},
             {
-                "ConditionCheck": {
+                # The bank account must still exist, and it records its latest payment: a delete that checked
+                # "no payment in progress" before this one is refused by its condition on that attribute.
+                "Update": {
                     "TableName": self._table,
                     "Key": key(user_pk, pk.bank_sk(payment["bank_account_id"])),
+                    "UpdateExpression": "SET last_payment_id = :payment",
                     "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeValues": {":payment": {"S": payment_id}},
                 }
             },
         ]
