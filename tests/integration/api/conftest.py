@@ -32,8 +32,10 @@ class SignedIn:
 @pytest.fixture
 def signed_in(aws: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SignedIn:
     world = open_world(tmp_path, monkeypatch)
-    # The contracts function reads the same tables; give it this world's wiring like the sign-in functions.
-    setattr(importlib.import_module("contracts.app"), "wiring", world.wiring)  # noqa: B010 - on purpose
+    # The contracts and payments functions read the same tables; give them this world's wiring like the sign-in
+    # functions (an earlier test, the local runtime's, may have bound them to a server that is gone).
+    for function in ("contracts", "payments"):
+        setattr(importlib.import_module(f"{function}.app"), "wiring", world.wiring)  # noqa: B010 - on purpose
     world.put_account(SITE, "A-1", "Acme Excavation")
     world.put_contract(SITE, CONTRACT, "A-1")
     world.user(SITE, EMAIL, accounts=("A-1",))
