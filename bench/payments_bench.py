@@ -3,7 +3,7 @@ payment to its AlternateEft row through the local runtime's poller.
 
 Runs on the local services `make run` uses: DynamoDB Local, the moto server (KMS, SQS) and the seeded demo
 ASPIRE (SQLite, cached under .local/bench/). Payments are stored the way the payments API stores them
-(tests/integration/payments_writer/payments_kit.py, until payapi's API lands and the bench can POST):
+(tests/integration/payments_writer/writer_kit.py, until payapi's API lands and the bench can POST):
 
 * writer throughput: N stored payments handled one after another by the writer in-process -> payments/s
   (each: GetItem payment, GetItem bank account, KMS Decrypt, the ASPIRE insert, PutItem lookup, one
@@ -32,7 +32,7 @@ LATENCY_SAMPLES = 50
 
 def _kit() -> Any:
     sys.path.insert(0, str(ROOT / "tests" / "integration" / "payments_writer"))
-    import payments_kit
+    import writer_kit as payments_kit
 
     return payments_kit
 

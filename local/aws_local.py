@@ -6,13 +6,23 @@ moto keeps its state in memory, so this runs on every start and is idempotent ag
 
 from __future__ import annotations
 
+import contextlib
 import json
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 
-from local.runtime import LOCAL_SENDER, PAYMENTS_DLQ, PAYMENTS_QUEUE, REGION, LocalError
+from local.runtime import (
+    LOCAL_FINGERPRINT_SECRET,
+    LOCAL_SENDER,
+    PAYMENTS_DLQ,
+    PAYMENTS_QUEUE,
+    REGION,
+    LocalError,
+    Paths,
+)
 
 ADMIN_POOL_NAME = "customer-portal-admins"
 ADMIN_GROUPS = ("portal-admins", "portal-support")
@@ -59,6 +69,24 @@ def ensure_payments_queue(endpoint: str) -> str:
     redrive = json.dumps({"deadLetterTargetArn": dead_arn, "maxReceiveCount": str(PAYMENTS_MAX_RECEIVES)})
     attributes = {"VisibilityTimeout": str(PAYMENTS_VISIBILITY_S), "RedrivePolicy": redrive}
     return str(sqs.create_queue(QueueName=PAYMENTS_QUEUE, Attributes=attributes)["QueueUrl"])
+
+
+# --- payments (PRODUCT.md §5) -----------------------------------------------------------------------------------
+FINGERPRINT_KEY_FILE = "fingerprint-key.txt"
+
+
+def ensure_fingerprint_secret(endpoint: str, paths: Paths) -> None:
+    """The fingerprint key's secret (the payments queue is `ensure_payments_queue`). The key is kept in `.local/`
+    like the KMS key material: DynamoDB Local keeps the bank accounts across restarts, and their fingerprints
+    must still match."""
+    key_file = paths.state / FINGERPRINT_KEY_FILE
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    secretsmanager = aws_client("secretsmanager", endpoint)
+    with contextlib.suppress(secretsmanager.exceptions.ResourceExistsException):
+        secretsmanager.create_secret(Name=LOCAL_FINGERPRINT_SECRET, SecretString=key_file.read_text().strip())
 
 
 def ensure_admin_pool(endpoint: str) -> AdminPool:

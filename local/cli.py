@@ -115,6 +115,26 @@ def cmd_email(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_settings(args: argparse.Namespace) -> int:
+    """Instance settings until the admin API edits them (payments, PRODUCT.md §5: the bank verification mode)."""
+    from portal.wiring import Wiring
+
+    with _services():
+        repo = Wiring.from_env().sites
+        settings = repo.get_settings()
+        if args.bank_verification and args.bank_verification != settings.bank_verification_mode:
+            since = datetime.now(UTC).isoformat() if args.bank_verification == "existing_only" else None
+            settings = settings.model_copy(
+                update={"bank_verification_mode": args.bank_verification, "bank_verification_since": since}
+            )
+            repo.put_settings(settings)
+        _print_json({"bank_verification_mode": settings.bank_verification_mode,
+                     "bank_verification_since": settings.bank_verification_since,
+                     "payment_limit": str(settings.payment_limit),
+                     "payment_max_days_ahead": settings.payment_max_days_ahead})  # fmt: skip
+    return 0
+
+
 def cmd_admin_token(args: argparse.Namespace) -> int:
     from local import aws_local
 
@@ -241,6 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
     bounce = mail_actions.add_parser("bounce", help="record a bounce on the newest email sent to ADDRESS")
     bounce.add_argument("address")
     bounce.add_argument("--site", default=None, help="only this site's emails (default: every site)")
+    settings = sub.add_parser("settings", help="show or change the instance settings (bank verification mode)")
+    settings.add_argument(
+        "--bank-verification",
+        choices=["allow_any", "existing_only"],
+        default=None,
+        help="allow_any: any bank account can pay; existing_only: only accounts on file in ASPIRE",
+    )
     token = sub.add_parser("admin-token", help="print an ID token for the local admin API")
     token.add_argument("--email", default="admin@example.com")
     return parser
@@ -257,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         "outbox": cmd_outbox,
         "admin-token": cmd_admin_token,
         "email": cmd_email,
+        "settings": cmd_settings,
     }
     started = time.perf_counter()
     try:

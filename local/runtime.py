@@ -27,6 +27,8 @@ LOCAL_SENDER = "no-reply@portal.example.com"
 PAYMENTS_QUEUE = "portal-payments"
 PAYMENTS_DLQ = "portal-payments-dlq"
 MOTO_ACCOUNT = "123456789012"
+# payments (PRODUCT.md §5): the fingerprint key's secret on the moto server
+LOCAL_FINGERPRINT_SECRET = "customer-portal/fingerprint-key"  # noqa: S105 - the secret's name, not its value
 
 
 class LocalError(Exception):
@@ -155,6 +157,7 @@ def handler_environment(paths: Paths, dynamodb_endpoint: str, moto_endpoint: str
         "ASPIRE_OUTAGE_FLAG": str(paths.aspire_outage),
         # web: the APIs answer CORS for the local web app's origin only (portal.api.resolver.cors_config).
         "PORTAL_WEB_ORIGIN": os.environ.get("PORTAL_WEB_ORIGIN", f"http://127.0.0.1:{Ports().web}"),
+        "PORTAL_FINGERPRINT_SECRET_ID": LOCAL_FINGERPRINT_SECRET,
         "POWERTOOLS_SERVICE_NAME": "customer-portal",
         "POWERTOOLS_METRICS_NAMESPACE": "CustomerPortal",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),

@@ -76,6 +76,7 @@ def local_services(
             aws_local.ensure_ses(moto_endpoint)
             aws_local.ensure_payments_queue(moto_endpoint)
             kms_local.ensure_kms_key(moto_endpoint, paths)
+            aws_local.ensure_fingerprint_secret(moto_endpoint, paths)  # payments (PRODUCT.md §5)
             pool = aws_local.ensure_admin_pool(moto_endpoint)
             apply_environment(handler_environment(paths, dynamo.endpoint, moto_endpoint))
             yield LocalServices(dynamo.endpoint, moto_endpoint, pool, shared=False)

@@ -31,6 +31,9 @@ TEST_SETTINGS = {
     "PORTAL_KMS_KEY_ID": "alias/portal-test",
     "PORTAL_SENDER_EMAIL": "no-reply@portal.test",
     "PORTAL_WEB_BASE_URL": "http://127.0.0.1:8000",
+    # payments: the identity kit creates the fingerprint secret and the queue on moto from these
+    "PORTAL_FINGERPRINT_SECRET_ID": "portal-test/fingerprint-key",
+    "PAYMENTS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/portal-payments-test",
 }
 
 

@@ -23,8 +23,10 @@ def described() -> APIGatewayRestResolver:
     """A resolver holding every end-user route, to generate the OpenAPI document from."""
     from contracts.app import router as contracts_router
     from login.app import router as login_router
+    from payments.app import bank_accounts as bank_accounts_router
+    from payments.app import payments_router
 
-    return make_resolver(login_router, contracts_router)
+    return make_resolver(login_router, contracts_router, bank_accounts_router, payments_router)
 
 
 app = make_resolver()

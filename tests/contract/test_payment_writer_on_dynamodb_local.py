@@ -19,7 +19,7 @@ from portal.wiring import SyncWiring
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "payments_writer"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "sync"))
-from payments_kit import Payments, alternate_efts
+from writer_kit import Payments, alternate_efts
 from sync_kit import Aspire
 
 pytestmark = [pytest.mark.contract, pytest.mark.xdist_group("dynamodb_local")]

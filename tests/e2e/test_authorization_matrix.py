@@ -22,13 +22,21 @@ AUTHENTICATED = [r for r in ROUTES if r.api == "enduser" and r.auth == "enduser"
 BODIES: dict[str, Any] = {
     "/sites/{site}/me/password": {"current_password": PASSWORD, "new_password": "a brand new passphrase"},
     "/sites/{site}/me/totp/confirm": {"code": "000000"},
-}
+    # payments (PRODUCT.md §5)
+    "/sites/{site}/bank-accounts": {"holder_name": "Alice", "routing_number": "021000021",
+                                    "account_number": "123456789", "account_type": "checking",
+                                    "owner_type": "personal"},
+    "/sites/{site}/payments": {"scope": "contract", "contract_id": "C-1", "bank_account_id": "0" * 32,
+                               "amount": "10.00", "payment_date": "2026-11-02"},
+}  # fmt: skip
+# Ids of objects that do not exist: the routes with them reach their 404 (or the authorizer's 401/403) first.
+MISSING_IDS = {"{bank_account_id}": "0" * 32, "{payment_id}": "20261102T150000000000-00000000"}
 
 
 @pytest.fixture
 def world(aws: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
     world = open_world(tmp_path, monkeypatch)
-    bind_functions(world, "contracts")
+    bind_functions(world, "contracts", "payments")
     # Given Alice and Bob on summit with their own contracts, and Carol on harvest
     world.user("summit", ALICE, accounts=("A-1",))
     world.user("summit", BOB, accounts=("A-2",))
@@ -39,8 +47,10 @@ def world(aws: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
     return world
 
 
-def http(method: str, path: str, token: str | None = None, body: Any = None) -> tuple[int, Any]:
-    headers = {"Content-Type": "application/json"}
+def http(
+    method: str, path: str, token: str | None = None, body: Any = None, extra: dict[str, str] | None = None
+) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json", **(extra or {})}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     raw = json.dumps(body).encode() if body is not None else None
@@ -58,12 +68,16 @@ def token_of(world: World, site: str, email: str) -> str:
     return str(body["access_token"])
 
 
-def path_of(template: str, site: str = "summit", contract_id: str = "C-1") -> str:
-    return template.replace("{site}", site).replace("{contract_id}", contract_id)
+def path_of(template: str, site: str = "summit", contract_id: str = "C-1", **ids: str) -> str:
+    path = template.replace("{site}", site).replace("{contract_id}", contract_id)
+    for name, missing in MISSING_IDS.items():
+        path = path.replace(name, ids.get(name.strip("{}"), missing))
+    return path
 
 
 def call(route: Any, token: str | None, site: str = "summit", contract_id: str = "C-1") -> tuple[int, Any]:
-    return http(route.method, path_of(route.path, site, contract_id), token, BODIES.get(route.path))
+    headers = {"Idempotency-Key": "matrix-key"}
+    return http(route.method, path_of(route.path, site, contract_id), token, BODIES.get(route.path), headers)
 
 
 @pytest.mark.parametrize("route", AUTHENTICATED, ids=lambda r: f"{r.method} {r.path}")
@@ -135,3 +149,40 @@ def test_path_segments_are_percent_decoded_one_by_one_as_api_gateway_does(world:
     status, body = http("GET", "/sites/summit/contracts/C%2D1", token)
     assert status == 200 and body["contract_id"] == "C-1"
     assert http("GET", "/sites/summit/contracts/C%2d1/invoices", token)[0] == 200
+
+
+# --- payments (PRODUCT.md §5): bank accounts and payments are their owner's only ----------------------------------
+PAYMENT_OBJECT_ROUTES = [r for r in AUTHENTICATED if "{bank_account_id}" in r.path or "{payment_id}" in r.path]
+
+
+def _alices_bank_account_and_payment(world: World, alice: str) -> tuple[str, str]:
+    status, bank = http("POST", "/sites/summit/bank-accounts", alice, BODIES["/sites/{site}/bank-accounts"])
+    assert status == 201, bank
+    order = {**BODIES["/sites/{site}/payments"], "bank_account_id": bank["bank_account_id"]}
+    status, payment = http("POST", "/sites/summit/payments", alice, order, {"Idempotency-Key": "alice-1"})
+    assert status == 201, payment
+    return str(bank["bank_account_id"]), str(payment["payment_id"])
+
+
+@pytest.mark.parametrize("route", PAYMENT_OBJECT_ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_bank_accounts_and_payments_are_the_owners_only(world: World, route: Any) -> None:
+    alice, bob = token_of(world, "summit", ALICE), token_of(world, "summit", BOB)
+    bank_id, payment_id = _alices_bank_account_and_payment(world, alice)
+    path = path_of(route.path, bank_account_id=bank_id, payment_id=payment_id)
+    # Another user's object is the same 404 as a missing one
+    missing = http(route.method, path_of(route.path), bob)
+    assert missing[0] == 404
+    assert http(route.method, path, bob) == missing
+    # And the owner reaches it (last: these routes change it). Her bank account has a Pending payment: 409.
+    own = http(route.method, path, alice)[0]
+    assert own == (409 if route.method == "DELETE" else 202 if route.path.endswith("/cancel") else 200), own
+
+
+def test_payment_lists_hold_only_the_users_own(world: World) -> None:
+    alice, bob = token_of(world, "summit", ALICE), token_of(world, "summit", BOB)
+    _alices_bank_account_and_payment(world, alice)
+    assert len(http("GET", "/sites/summit/payments", alice)[1]["items"]) == 1
+    assert http("GET", "/sites/summit/payments", bob)[1]["items"] == []
+    assert http("GET", "/sites/summit/bank-accounts", bob)[1]["items"] == []
+    options = http("GET", "/sites/summit/payments/options", bob)[1]
+    assert [c["contract_id"] for c in options["contracts"]] == ["C-2"]

@@ -1,6 +1,6 @@
 """`make run`'s in-process payments writer: the moto server's queue, the poller thread, the real handler.
 
-A payment stored as the API stores it (tests/integration/payments_writer/payments_kit.py, until the payments API
+A payment stored as the API stores it (tests/integration/payments_writer/writer_kit.py, until the payments API
 lands) and announced on the queue becomes Scheduled, with its AlternateEft row in the local ASPIRE, without
 anyone calling the writer; a payment written while the outage switch is on stays Pending, and is Scheduled once
 it is off again (the message comes back after the visibility timeout).
@@ -28,7 +28,7 @@ from portal.services.payment_messages import PaymentMessage
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "payments_writer"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "sync"))
-from payments_kit import Payments, alternate_efts
+from writer_kit import Payments, alternate_efts
 from sync_kit import Aspire
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("dynamodb_local")]

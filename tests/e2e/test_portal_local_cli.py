@@ -81,3 +81,19 @@ def test_the_aspire_outage_switch_turns_on_and_off(state: Paths, capsys: pytest.
     # And switched off, it is gone
     assert cli.main(["aspire", "outage", "off"]) == 0
     assert not state.aspire_outage.exists() and '"aspire_reachable":true' in capsys.readouterr().out
+
+
+def test_settings_switches_the_bank_verification_mode_and_keeps_it(
+    state: Paths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    # Given a new instance: any bank account can pay (payments, PRODUCT.md §5)
+    assert cli.main(["settings"]) == 0
+    assert json.loads(capsys.readouterr().out)["bank_verification_mode"] == "allow_any"
+    # When the mode is switched to existing_only, it says since when, and a later look still says so
+    assert cli.main(["settings", "--bank-verification", "existing_only"]) == 0
+    switched = json.loads(capsys.readouterr().out)
+    assert switched["bank_verification_mode"] == "existing_only" and switched["bank_verification_since"]
+    assert cli.main(["settings"]) == 0
+    assert json.loads(capsys.readouterr().out)["bank_verification_mode"] == "existing_only"

@@ -234,6 +234,59 @@ def _signed_in_post(path: str) -> Sample:
     return sample
 
 
+# payments (PRODUCT.md §5): the account number rides in the bank-account bodies, the Idempotency-Key in every header
+def _bank_account(s: Session, token: str) -> str:
+    body = {"holder_name": "Pat Lee", "routing_number": "021000021", "account_number": ACCOUNT_NUMBER,
+            "account_type": "checking", "owner_type": "personal"}  # fmt: skip
+    bad = request(s, "POST", "/sites/summit/bank-accounts", token=token, body={**body, "routing_number": "021000022"})
+    assert bad[0] == 422, bad
+    status, created, _ = request(s, "POST", "/sites/summit/bank-accounts", token=token, body=body)
+    assert status == 201, created
+    return str(created["bank_account_id"])
+
+
+def _payment(s: Session, token: str) -> str:
+    bank_id = _bank_account(s, token)
+    order = {"scope": "contract", "contract_id": "C-1", "bank_account_id": bank_id, "amount": "12.34",
+             "payment_date": "2026-11-02"}  # fmt: skip
+    status, body, _ = request(s, "POST", "/sites/summit/payments", token=token, body=order)
+    assert status == 201, body
+    return str(body["payment_id"])
+
+
+def _add_bank_account(s: Session) -> int:
+    _, token = s.signed_in()
+    _bank_account(s, token)
+    return 201
+
+
+def _list_bank_accounts(s: Session) -> int:
+    _, token = s.signed_in()
+    _bank_account(s, token)
+    return request(s, "GET", "/sites/summit/bank-accounts", token=token)[0]
+
+
+def _delete_bank_account(s: Session) -> int:
+    _, token = s.signed_in()
+    return request(s, "DELETE", f"/sites/summit/bank-accounts/{_bank_account(s, token)}", token=token)[0]
+
+
+def _pay(s: Session) -> int:
+    _, token = s.signed_in()
+    _payment(s, token)
+    return 201
+
+
+def _get_payment(s: Session) -> int:
+    _, token = s.signed_in()
+    return request(s, "GET", f"/sites/summit/payments/{_payment(s, token)}", token=token)[0]
+
+
+def _cancel_payment(s: Session) -> int:
+    _, token = s.signed_in()
+    return request(s, "POST", f"/sites/summit/payments/{_payment(s, token)}/cancel", token=token)[0]
+
+
 def _get(path: str, api: str = "enduser") -> Sample:
     return lambda s: request(s, "GET", path, api=api)[0]
 
@@ -356,6 +409,15 @@ SAMPLES: dict[tuple[str, str, str], tuple[Sample, int]] = {
     ("enduser", "GET", "/sites/{site}/contracts/{contract_id}/amortization"): (
         _signed_in_get("/sites/summit/contracts/C-1/amortization"), 200),
     ("enduser", "GET", "/sites/{site}/lines-of-credit"): (_signed_in_get("/sites/summit/lines-of-credit"), 200),
+    # payments (PRODUCT.md §5)
+    ("enduser", "GET", "/sites/{site}/bank-accounts"): (_list_bank_accounts, 200),
+    ("enduser", "POST", "/sites/{site}/bank-accounts"): (_add_bank_account, 201),
+    ("enduser", "DELETE", "/sites/{site}/bank-accounts/{bank_account_id}"): (_delete_bank_account, 204),
+    ("enduser", "GET", "/sites/{site}/payments/options"): (_signed_in_get("/sites/summit/payments/options"), 200),
+    ("enduser", "POST", "/sites/{site}/payments"): (_pay, 201),
+    ("enduser", "GET", "/sites/{site}/payments"): (_signed_in_get("/sites/summit/payments"), 200),
+    ("enduser", "GET", "/sites/{site}/payments/{payment_id}"): (_get_payment, 200),
+    ("enduser", "POST", "/sites/{site}/payments/{payment_id}/cancel"): (_cancel_payment, 202),
     ("admin", "GET", "/health"): (_get("/health", "admin"), 200),
     ("admin", "GET", "/openapi.json"): (_get("/openapi.json", "admin"), 200),
     # admin payments (paywriter)
@@ -434,7 +496,7 @@ def debug_logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
 @pytest.fixture
 def session(aws: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Session:
     world = open_world(tmp_path, monkeypatch)
-    bind_functions(world, "contracts")
+    bind_functions(world, "contracts", "payments")
     bind_admin(world)
     linkable_account(world, "summit", "A-1", "C-1")
     return Session(world)

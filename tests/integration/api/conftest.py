@@ -34,7 +34,8 @@ class SignedIn:
 def signed_in(aws: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SignedIn:
     world = open_world(tmp_path, monkeypatch)
     # The contracts function reads the same tables; give it this world's wiring like the sign-in functions.
-    setattr(importlib.import_module("contracts.app"), "wiring", world.wiring)  # noqa: B010 - on purpose
+    for function in ("contracts", "payments"):
+        setattr(importlib.import_module(f"{function}.app"), "wiring", world.wiring)  # noqa: B010 - on purpose
     bind_admin(world)  # the admin routers too (issue #10), so their bodies run under the fuzz test
     for admin_router in ("admin.accounts", "admin.diagnostics"):
         setattr(importlib.import_module(admin_router), "wiring", world.wiring)  # noqa: B010 - on purpose

@@ -13,6 +13,7 @@ import email.policy
 import importlib
 import json
 import re
+import secrets
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,13 +24,14 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
+from aws_lambda_powertools.utilities import parameters
 
 from local.events import LambdaContextStub
 from portal.adapters.dynamodb.codec import to_item
 from portal.adapters.dynamodb.customer_records import DynamoCustomerRecords
 from portal.adapters.kms import KmsCipher
 from portal.adapters.ses import SesMailer
-from portal.config import IdentitySettings
+from portal.config import IdentitySettings, PaymentsSettings
 from portal.domain.settings import InstanceSettings, LoginBranding, Site
 from portal.services.identity.context import Pacer
 from portal.services.identity.passwords import HashParameters, Passwords
@@ -228,6 +230,10 @@ def prepare_aws(outbox_dir: Path, sites: Sequence[Site] = SITES, settings: Insta
     kms = client("kms")
     key_id = kms.create_key(Description="test app key")["KeyMetadata"]["KeyId"]
     kms.create_alias(AliasName=config.kms_key_id, TargetKeyId=key_id)
+    payments = PaymentsSettings.load()
+    parameters.clear_caches()  # Powertools keeps a fetched secret 5 minutes; each test's moto has its own
+    client("secretsmanager").create_secret(Name=payments.fingerprint_secret_id, SecretString=secrets.token_hex(32))
+    client("sqs").create_queue(QueueName=payments.payments_queue_url.rsplit("/", 1)[1])
     repo = _wiring().sites
     for site in sites:
         repo.put_site(site)

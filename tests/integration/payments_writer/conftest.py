@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "sync"))
 
-from payments_kit import Payments, World
+from writer_kit import Payments, World
 from sync_kit import SITES, Aspire
 
 from portal.adapters.aspire.sqlite import SqliteAspireSource

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from payments_kit import ACCOUNT_NUMBER, World
+from writer_kit import ACCOUNT_NUMBER, World
 
 from local.aspire import simulator
 from local.events import LambdaContextStub, api_event

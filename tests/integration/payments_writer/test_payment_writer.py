@@ -1,6 +1,6 @@
 """The payments writer against a real (SQLite) ASPIRE and moto: Pending -> Scheduled, cancels, races, outages.
 
-The payments are stored as the API stores them (payments_kit); the writer, the sync's sweep and read-back are
+The payments are stored as the API stores them (writer_kit); the writer, the sync's sweep and read-back are
 the real ones. Fakes appear only where a real part cannot fail on demand (a crash between two writes).
 """
 
@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from payments_kit import ACCOUNT_NUMBER, ROUTING, World, alternate_efts
+from writer_kit import ACCOUNT_NUMBER, ROUTING, World, alternate_efts
 
 from local.aspire import simulator
 from portal.adapters.aspire.port import AspireUnavailable

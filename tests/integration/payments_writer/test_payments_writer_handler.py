@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
-from payments_kit import World, alternate_efts
+from writer_kit import World, alternate_efts
 
 from local.events import LambdaContextStub, sqs_event
 from portal.services.payment_messages import PaymentMessage

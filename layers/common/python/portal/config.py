@@ -143,7 +143,7 @@ class SesEventsSettings(TableSettings):
 class SyncSettings(TableSettings):
     """The sync functions (`sync_incremental`, `sync_daily`, `sync_worker`)."""
 
-    required_in_aws = ("aspire_secret_id",)
+    required_in_aws = ("aspire_secret_id", "fingerprint_secret_id")
 
     aspire_secret_id: str = Field("", alias="ASPIRE_SECRET_ID")
     # Local/test only: the SQLite demo database standing in for ASPIRE. Unset in AWS.
@@ -157,6 +157,9 @@ class SyncSettings(TableSettings):
     payments_sweep_after_minutes: int = Field(5, ge=1, le=60, alias="PAYMENTS_SWEEP_AFTER_MINUTES")
     # Local only: while this file exists, ASPIRE is unreachable for the portal (`portal-local aspire outage on`).
     aspire_outage_flag: str = Field("", alias="ASPIRE_OUTAGE_FLAG")
+    # payments (PRODUCT.md §5): the HMAC key of bank-account fingerprints, so the accounts on file carry the
+    # fingerprint the payments API matches in `existing_only` mode. Unset: they are stored without one.
+    fingerprint_secret_id: str = Field("", alias="PORTAL_FINGERPRINT_SECRET_ID")
 
     @model_validator(mode="after")
     def _aspire_source(self) -> Self:
@@ -179,6 +182,7 @@ FUNCTION_SETTINGS: dict[str, type[TableSettings]] = {
     "authorizer": ApiSettings,  # it only checks sessions: tables, no key, no mail
     "contracts": ApiSettings,
     "admin": AdminSettings,
+    "payments": PaymentsSettings,  # payments (PRODUCT.md §5)
     "sync_incremental": SyncSettings,
     "sync_daily": SyncSettings,
     "sync_worker": SyncSettings,

@@ -22,6 +22,7 @@ from portal.adapters.dynamodb.control import DynamoSiteRepository
 from portal.config import (
     FUNCTION_SETTINGS,
     IdentitySettings,
+    PaymentsSettings,
     PaymentsWriterSettings,
     SettingsError,
     SyncSettings,
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from portal.services.identity.sessions import SessionService
     from portal.services.linkability_facts import Linkability
     from portal.services.payment_writer import PaymentReadBack, PaymentSweep, PaymentWriter
+    from portal.services.payments import PaymentsContext
     from portal.services.site_map_cache import SiteMapCache
     from portal.services.sync import ChunkDispatcher, PaymentFollowUp, SyncEngine
 
@@ -242,6 +244,45 @@ class Wiring:
         except SettingsError:
             return None
         return aspire_source(settings)
+
+    # --- payments (PRODUCT.md §5) --------------------------------------------------------------------------------
+    # The Lambda context of the request being served (the payments handler sets it): Powertools idempotency
+    # gives an in-progress record the request's remaining time, so a crashed request does not hold its key.
+    lambda_context: Any = None
+
+    @cached_property
+    def payments_settings(self) -> PaymentsSettings:
+        if isinstance(self.settings, PaymentsSettings):
+            return self.settings
+        return PaymentsSettings.load()
+
+    @cached_property
+    def payments(self) -> PaymentsContext:
+        from portal.adapters.dynamodb.payments import DynamoPayments
+        from portal.adapters.kms import KmsCipher
+        from portal.adapters.secrets import FingerprintKey
+        from portal.adapters.sqs import SqsPaymentQueue
+        from portal.services.payments import PaymentsContext, powertools_idempotent
+
+        config = self.payments_settings
+        return PaymentsContext(
+            store=DynamoPayments(self.dynamodb, config.table_payments, config.table_data),
+            contracts=self.contracts,
+            site_maps=self.site_maps.get,
+            cipher=KmsCipher(boto3.client("kms", config=_BOTO_CONFIG), config.kms_key_id),
+            fingerprint_key=FingerprintKey(config.fingerprint_secret_id),
+            announce=SqsPaymentQueue(self.sqs, config.payments_queue_url),
+            notify=self._notify_user,
+            clock=lambda: self.clock(),
+            idempotent=powertools_idempotent(self.dynamodb, config.table_payments, lambda: self.lambda_context),
+        )
+
+    def _notify_user(self, site_id: str, user_id: str, build: Any) -> None:
+        """Mails a user through the identity delivery, so the email is recorded like every other one."""
+        ctx = self.identity.ctx
+        user = ctx.store.get_user(site_id, user_id)
+        if user is not None:
+            ctx.deliver(site_id, build(user.user.email, ctx.branding(site_id)))
 
 
 def aspire_source(settings: SyncSettings) -> AspireSource:

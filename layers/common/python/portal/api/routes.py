@@ -33,6 +33,8 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("authorizer", "authorizer", "REQUEST authorizer: verifies end-user tokens and binds them to a site"),
     Function("contracts", "api", "contracts, invoices, amortization schedules, lines of credit, assets"),
     Function("admin", "api", "the staff API (Cognito)"),
+    # payments (PRODUCT.md §5)
+    Function("payments", "api", "bank accounts and one-time ACH payments of the signed-in user"),
     Function("sync_incremental", "schedule", "15-minute incremental sync from ASPIRE", 1024, 900),
     Function("sync_daily", "schedule", "04:00 America/Chicago daily sync from ASPIRE", 1024, 900),
     Function("sync_worker", "worker", "one chunk of the daily/full sync (SQS consumer)", 1024, 900),
@@ -89,6 +91,15 @@ ROUTES: tuple[Route, ...] = (
     Route("enduser", "GET", "/sites/{site}/contracts/{contract_id}/invoices", "contracts", "enduser"),
     Route("enduser", "GET", "/sites/{site}/contracts/{contract_id}/amortization", "contracts", "enduser"),
     Route("enduser", "GET", "/sites/{site}/lines-of-credit", "contracts", "enduser"),
+    # payments (PRODUCT.md §5)
+    Route("enduser", "GET", "/sites/{site}/bank-accounts", "payments", "enduser"),
+    Route("enduser", "POST", "/sites/{site}/bank-accounts", "payments", "enduser"),
+    Route("enduser", "DELETE", "/sites/{site}/bank-accounts/{bank_account_id}", "payments", "enduser"),
+    Route("enduser", "GET", "/sites/{site}/payments/options", "payments", "enduser"),
+    Route("enduser", "POST", "/sites/{site}/payments", "payments", "enduser"),
+    Route("enduser", "GET", "/sites/{site}/payments", "payments", "enduser"),
+    Route("enduser", "GET", "/sites/{site}/payments/{payment_id}", "payments", "enduser"),
+    Route("enduser", "POST", "/sites/{site}/payments/{payment_id}/cancel", "payments", "enduser"),
     # admin API
     Route("admin", "GET", "/health", "admin", "none"),
     Route("admin", "GET", "/openapi.json", "admin", "none"),

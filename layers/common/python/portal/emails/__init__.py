@@ -1,5 +1,5 @@
-"""Every authentication email the portal sends, in one place: registration/verification, the
-"you already have an account" notice, MFA codes and password reset; each as text and HTML, branded with the
+"""Every email the portal sends, in one place: registration/verification, the "you already have an account"
+notice, MFA codes, password reset and the payment confirmations; each as text and HTML, branded with the
 instance login branding (logo, button colour, support email) and the site's display name.
 """
 
@@ -11,6 +11,8 @@ from portal.emails.templates import (
     already_registered_email,
     mfa_code_email,
     password_reset_email,
+    payment_accepted_email,
+    payment_canceled_email,
     registration_email,
 )
 
@@ -20,5 +22,7 @@ __all__ = [
     "already_registered_email",
     "mfa_code_email",
     "password_reset_email",
+    "payment_accepted_email",
+    "payment_canceled_email",
     "registration_email",
 ]

@@ -9,7 +9,10 @@ from typing import Literal
 
 from portal.domain.settings import LoginBranding, Site
 
-EmailKind = Literal["registration", "already_registered", "mfa_code", "password_reset"]
+EmailKind = Literal[
+    "registration", "already_registered", "mfa_code", "password_reset",
+    "payment_accepted", "payment_canceled",  # payments (PRODUCT.md §5)
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -115,4 +118,62 @@ def password_reset_email(to: str, brand: EmailBranding, link: str) -> EmailConte
         text=_text(brand, greeting, [intro, f"Choose a new password: {link}", rules]),
         html=_html(brand, greeting, [intro, rules], ("Choose a new password", link)),
         kind="password_reset",
+    )
+
+
+# --- payments (PRODUCT.md §5): amount, date, contracts and the bank account's last 4 digits, nothing more ---------
+def _payment_lines(amount: str, payment_date: str, contracts: list[str], bank_last4: str) -> list[str]:
+    return [
+        f"Amount: ${amount}",
+        f"Payment date: {payment_date}",
+        f"Contract{'s' if len(contracts) > 1 else ''}: {', '.join(contracts)}",
+        f"From the bank account ending in {bank_last4}",
+    ]
+
+
+def payment_accepted_email(
+    to: str,
+    brand: EmailBranding,
+    payment_id: str,
+    amount: str,
+    payment_date: str,
+    contracts: list[str],
+    bank_last4: str,
+) -> EmailContent:
+    greeting = "Hello,"
+    lines = [
+        f"We received your payment request {payment_id}.",
+        *_payment_lines(amount, payment_date, contracts, bank_last4),
+        "You can follow it, or cancel it before it is processed, in the portal.",
+    ]
+    return EmailContent(
+        to=to,
+        subject=f"{brand.site_name}: payment of ${amount} received",
+        text=_text(brand, greeting, lines),
+        html=_html(brand, greeting, lines),
+        kind="payment_accepted",
+    )
+
+
+def payment_canceled_email(
+    to: str,
+    brand: EmailBranding,
+    payment_id: str,
+    amount: str,
+    payment_date: str,
+    contracts: list[str],
+    bank_last4: str,
+) -> EmailContent:
+    greeting = "Hello,"
+    lines = [
+        f"Your payment {payment_id} was canceled; nothing will be collected for it.",
+        *_payment_lines(amount, payment_date, contracts, bank_last4),
+        "If you did not cancel it, contact us.",
+    ]
+    return EmailContent(
+        to=to,
+        subject=f"{brand.site_name}: payment of ${amount} canceled",
+        text=_text(brand, greeting, lines),
+        html=_html(brand, greeting, lines),
+        kind="payment_canceled",
     )

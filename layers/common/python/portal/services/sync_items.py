@@ -22,6 +22,7 @@ import jellyfish
 from portal.adapters.dynamodb import keys
 from portal.domain.enrollment import split_emails
 from portal.domain.facts import GRANTING_ROLES, ContractFacts, is_granting_role
+from portal.domain.payments import bank_fingerprint
 from portal.domain.sites import SiteMap
 from portal.domain.visibility import contract_listing
 
@@ -275,8 +276,15 @@ def account_sites(state: AccountState, site_map: SiteMap) -> dict[str, list[Row]
 
 
 def account_items(
-    site: str, roles_on_site: list[Row], state: AccountState, cadences: set[Cadence]
+    site: str,
+    roles_on_site: list[Row],
+    state: AccountState,
+    cadences: set[Cadence],
+    *,
+    fingerprint_key: bytes | None = None,
 ) -> list[DesiredItem]:
+    """The account's items. With `fingerprint_key` (the payments' HMAC key), each bank account on file carries
+    the same keyed fingerprint the payments API computes, so `existing_only` can match it (PRODUCT.md §5)."""
     assert state.account is not None
     a = state.account
     aid = str(a["AccountId"])
@@ -320,8 +328,11 @@ def account_items(
             )
         for bank in state.bank_accounts:
             number = str(bank["AccountNumber"])
-            # The full account number never leaves ASPIRE's rows: the portal keeps the last 4 digits and a
-            # keyed fingerprint is added by the payments work for "allow only existing accounts".
+            # The full account number never leaves ASPIRE's rows: the portal keeps the last 4 digits and the
+            # keyed fingerprint of routing + account number, which cannot be turned back into the number.
+            on_file: dict[str, Any] = {}
+            if fingerprint_key is not None:
+                on_file["fingerprint"] = bank_fingerprint(fingerprint_key, str(bank["RoutingNumber"]), number)
             items.append(
                 DesiredItem(
                     pk,
@@ -335,6 +346,7 @@ def account_items(
                         "last4": number[-4:],
                         "account_type": bank["AccountType"],
                         "owner_type": bank["OwnerType"],
+                        **on_file,
                     },
                 )
             )

@@ -1,7 +1,9 @@
-"""Key builders of the payments table (issue #9 contract): bank accounts, payments, idempotency guards, outbox.
+"""Key builders of the payments table (issue #9 contract; the API and the payments writer share this file).
 
-The same file exists on both payment branches (payapi and paywriter) with the same content, so the merge
-keeps one. Ids go through `keys._part`; the ISO timestamps in sort keys are built by the portal itself.
+A user's bank accounts, payments and idempotency guards share the user's partition `S#<site>#U#<user>`, so a
+key built from a verified token can only reach that user's items. The outbox (`PAYOUTBOX`) is what the sweep
+reads; the contract index is the admin lookup by contract. Ids go through `keys._part`: a `#` in an id could
+otherwise forge a key prefix. Timestamps (ISO, with `:`) are ours, never a caller's, so they are not checked.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from portal.adapters.dynamodb.keys import _part, site_prefix
 OUTBOX_PK = "PAYOUTBOX"
 
 
-def user_pk(site_id: str, user_id: str) -> str:
-    return f"{site_prefix(site_id)}#U#{_part(user_id)}"
+def user_pk(site: str, user: str) -> str:
+    return f"{site_prefix(site)}#U#{_part(user)}"
 
 
 def bank_sk(bank_account_id: str) -> str:
@@ -27,18 +29,18 @@ def idem_sk(key_hash: str) -> str:
     return f"IDEM#{_part(key_hash)}"
 
 
-def outbox_sk(created_at: str, site_id: str, user_id: str, payment_id: str) -> str:
-    return f"{created_at}#{_part(site_id)}#{_part(user_id)}#{_part(payment_id)}"
+def outbox_sk(created_at: str, site: str, user: str, payment_id: str) -> str:
+    return f"{created_at}#{_part(site)}#{_part(user)}#{_part(payment_id)}"
 
 
-def contract_payments_pk(site_id: str, contract_id: str) -> str:
-    return f"{site_prefix(site_id)}#CPAY#{_part(contract_id)}"
+def contract_payments_pk(site: str, contract: str) -> str:
+    return f"{site_prefix(site)}#CPAY#{_part(contract)}"
 
 
 def contract_payments_sk(created_at: str, payment_id: str) -> str:
     return f"{created_at}#{_part(payment_id)}"
 
 
-def site_payments_index_pk(site_id: str) -> str:
-    """gsi1 partition of a site's payments (gsi1sk `<created_at>#<payment_id>`): the admin lookup by date."""
-    return f"{site_prefix(site_id)}#PAYMENTS"
+def site_payments_index_pk(site: str) -> str:
+    """gsi1 partition of a site's payments (admin lookup by site and date)."""
+    return f"{site_prefix(site)}#PAYMENTS"
