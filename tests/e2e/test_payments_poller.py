@@ -28,8 +28,8 @@ from portal.services.payment_messages import PaymentMessage
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "payments_writer"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "sync"))
-from writer_kit import Payments, alternate_efts
 from sync_kit import Aspire
+from writer_kit import Payments, alternate_efts
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("dynamodb_local")]
 

@@ -13,8 +13,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "sync"))
 
-from writer_kit import Payments, World
 from sync_kit import SITES, Aspire
+from writer_kit import Payments, World
 
 from portal.adapters.aspire.sqlite import SqliteAspireSource
 from portal.wiring import SyncWiring
