@@ -59,3 +59,45 @@ def test_restore_snapshot_is_detected_and_healed_in_one_run(demo: tuple[SyncWiri
 
 def _comparable(items: dict[tuple[str, str], dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
     return dict(sorted(items.items()))
+
+
+def test_bank_accounts_on_file_carry_the_fingerprint_new_accounts_are_matched_with(
+    demo: tuple[SyncWiring, Path],
+) -> None:
+    import sqlite3
+
+    import boto3
+    from aws_lambda_powertools.utilities import parameters
+
+    from portal.domain.payments import bank_fingerprint
+
+    wiring, db = demo
+    parameters.clear_caches()
+    # Given the fingerprint key in Secrets Manager, where the sync function is told to read it
+    secret_id = wiring.sync_settings.fingerprint_secret_id
+    boto3.client("secretsmanager").create_secret(Name=secret_id, SecretString="k" * 64)
+    # When the sync runs
+    wiring.engine().run("full")
+    # Then every bank account on file carries the HMAC of its routing and account number, and no number
+    with sqlite3.connect(db) as connection:
+        on_file = connection.execute("SELECT BankAccountId, RoutingNumber, AccountNumber FROM BankAccount").fetchall()
+    stored = {sk: item for (pk, sk), item in portal_items().items() if sk.startswith("BANK#")}
+    assert on_file and stored
+    for bank_id, routing, number in on_file:
+        item = next((i for sk, i in stored.items() if sk == f"BANK#{bank_id}"), None)
+        if item is None:  # an account that is on no site is not stored
+            continue
+        assert item["fingerprint"] == bank_fingerprint(b"k" * 64, routing, number)
+        assert number not in str(item.values())
+
+
+def test_an_unreadable_fingerprint_key_stores_accounts_on_file_without_one(demo: tuple[SyncWiring, Path]) -> None:
+    from aws_lambda_powertools.utilities import parameters
+
+    wiring, _ = demo
+    parameters.clear_caches()  # another test of this process may have read a key under the same name
+    # Given no such secret (a misconfigured deploy), When the sync runs, Then everything else still syncs
+    summary = wiring.engine().run("full")
+    stored = [item for (_, sk), item in portal_items().items() if sk.startswith("BANK#")]
+    assert summary["status"] == "succeeded" and stored
+    assert all("fingerprint" not in item for item in stored)

@@ -331,8 +331,16 @@ class SyncWiring(Wiring):
 
         return SyncEngine(
             self.aspire, self.sync_state, self.dynamodb, self.settings.table_data, site_map(self.sites),
-            payments=self.payment_follow_up,
+            payments=self.payment_follow_up, fingerprint_key=self.fingerprint_key,
         )  # fmt: skip
+
+    @cached_property
+    def fingerprint_key(self) -> Callable[[], bytes] | None:
+        """The bank-account fingerprint key, where this sync function is given one (cached by Powertools)."""
+        from portal.adapters.secrets import FingerprintKey
+
+        secret_id = self.sync_settings.fingerprint_secret_id
+        return FingerprintKey(secret_id) if secret_id else None
 
     # --- payments (paywriter, issue #9) -------------------------------------------------------------------------
     @cached_property

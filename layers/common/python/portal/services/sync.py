@@ -131,6 +131,11 @@ class SyncEngine:
     page_size: int = 1000
     chunk_size: int = CHUNK_SIZE
     payments: PaymentFollowUp | None = None
+    # The payments' HMAC key of bank-account fingerprints (PRODUCT.md §5 existing_only): the accounts on file
+    # carry the same fingerprint a new bank account is matched with; ASPIRE's account number is never stored.
+    fingerprint_key: Callable[[], bytes] | None = None
+    _fingerprint: bytes | None = field(default=None, init=False, repr=False)
+    _fingerprint_read: bool = field(default=False, init=False, repr=False)
     writer: BatchWriter = field(init=False)
     # AlternateEft rows the rebuilds read, and which of them this incremental run saw change (the read-back).
     _efts_seen: list[dict[str, Any]] = field(init=False, default_factory=list)
@@ -138,6 +143,18 @@ class SyncEngine:
 
     def __post_init__(self) -> None:
         self.writer = BatchWriter(self.dynamodb)
+
+    def _fingerprint_key(self) -> bytes | None:
+        """The key, fetched once per run on first need. Unreadable: the accounts on file are stored without a
+        fingerprint (a new bank account is then saved unverified, never wrongly verified) and it is logged."""
+        if self.fingerprint_key is not None and not self._fingerprint_read:
+            self._fingerprint_read = True
+            try:
+                self._fingerprint = self.fingerprint_key()
+            except Exception as error:  # a missing secret or permission must not stop the sync of everything else
+                logger.error("fingerprint key unreadable: bank accounts on file stored without fingerprints",
+                             extra={"error_type": type(error).__name__})  # fmt: skip
+        return self._fingerprint
 
     # --- jobs ----------------------------------------------------------------------------------------------
     def run(
@@ -479,8 +496,9 @@ class SyncEngine:
                 state.lines_of_credit = tuple(locs.get(aid, ()))
                 account_cadences = ALL_CADENCES if aid in needs_all else cadences
                 desired: list[DesiredItem] = []
+                key = self._fingerprint_key() if state.bank_accounts else None
                 for site, site_role_rows in site_roles[aid].items():
-                    desired += account_items(site, site_role_rows, state, account_cadences)
+                    desired += account_items(site, site_role_rows, state, account_cadences, fingerprint_key=key)
                 if "daily" in account_cadences and site_roles[aid]:
                     desired += line_of_credit_items(state, self.site_map, set(site_roles[aid]))
                 if state.account is not None and "incremental" in account_cadences:
