@@ -127,6 +127,7 @@ class PortalStack(Stack):
         # The application key encrypts TOTP seeds (login) and bank account numbers (payments).
         self.app_key = self.data.app_key
         web_base_url = context("web_base_url") or f"https://portal.{sender_domain}"
+        self._audit_is_insert_only()
         self._provide(
             {
                 "kms_key_id": Provided(self.app_key.key_arn, self._grant_app_key),
@@ -171,6 +172,21 @@ class PortalStack(Stack):
                 function.add_environment(model.env_name(field), provided[field].value)
                 if (grant := provided[field].grant) is not None:
                     grant(function)
+
+    def _audit_is_insert_only(self) -> None:
+        """No role may update or delete an audit entry (PRODUCT.md §7), whatever the code does: entries are only
+        put, with `attribute_not_exists(pk)`, in the same transaction as the change they describe."""
+        control = self.data.tables["control"]
+        for function in self.functions.functions.values():
+            assert function.role is not None  # Functions gives every function a role of its own
+            function.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    effect=iam.Effect.DENY,
+                    actions=["dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
+                    resources=[control.table_arn],
+                    conditions={"ForAnyValue:StringLike": {"dynamodb:LeadingKeys": ["AUDIT#*"]}},
+                )
+            )
 
     def _grant_app_key(self, function: lambda_.Function) -> None:
         # The key policy (infra/constructs/data.py) lets the account administer the key but not use it, so

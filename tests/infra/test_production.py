@@ -310,3 +310,17 @@ def test_the_alarm_topic_is_encrypted_with_a_key_of_its_own(app: Synth) -> None:
     (topic,) = app.resources("AWS::SNS::Topic").values()
     key_id = topic["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
     assert "bank account" not in app.json["Resources"][key_id]["Properties"]["Description"]
+
+
+def test_no_function_can_update_or_delete_an_audit_entry(app: Synth) -> None:
+    # Every function role carries the Deny on the control table's AUDIT# partitions (entries are insert-only)
+    roles = {k for k in app.resources("AWS::IAM::Role") if k.startswith("Functions")}
+    denied = set()
+    for policy in app.resources("AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            leading = statement.get("Condition", {}).get("ForAnyValue:StringLike", {}).get("dynamodb:LeadingKeys")
+            if statement["Effect"] == "Deny" and leading == ["AUDIT#*"]:
+                assert set(statement["Action"]) == {"dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                                                    "dynamodb:BatchWriteItem"}  # fmt: skip
+                denied |= {r["Ref"] for r in policy["Properties"]["Roles"]}
+    assert roles and roles == denied
