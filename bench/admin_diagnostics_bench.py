@@ -68,7 +68,7 @@ def _measure_size(others: int, meter: AwsMeter, scratch: Path) -> list[dict[str,
     user = User("summit", "U-BENCH", "pat@example.com", "Pat", "Lee", UserStatus.ACTIVE, "2026-01-01T00:00:00Z")
     sync.identity_store.create_user(user, ["A-CEDAR"], link_source="bench")
     app = importlib.import_module("admin.app")
-    for module in ("admin.accounts", "admin.diagnostics"):
+    for module in ("admin.common",):
         importlib.import_module(module).wiring = sync
     sync.site_maps.get()  # cached per container: not part of any request below
     reads = [

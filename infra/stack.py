@@ -127,6 +127,8 @@ class PortalStack(Stack):
         # The application key encrypts TOTP seeds (login) and bank account numbers (payments).
         self.app_key = self.data.app_key
         web_base_url = context("web_base_url") or f"https://portal.{sender_domain}"
+        if "ses_events" in self.functions.functions:
+            self.mail.record_events_with(self.functions.functions["ses_events"])
         self._audit_is_insert_only()
         self._provide(
             {

@@ -7,21 +7,20 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from admin import common
 from admin.read_models import AccountLinkabilityQuery, ContractVisibilityQuery, EnrollmentQuery
 from portal.api.admin_auth import staff_from_event
 from portal.services import diagnostics
-from portal.wiring import Wiring
 
 router = Router()
-wiring = Wiring.from_env()
 
 
 @router.get("/admin/sites/<site>/diagnostics/contract-visibility", tags=["admin: diagnostics"])
 def contract_visibility(site: str, query: Annotated[ContractVisibilityQuery, Query()]) -> dict[str, Any]:
     staff_from_event(router.current_event)
     return diagnostics.contract_visibility(
-        site, query.user_id, query.contract_id, diagnostics=wiring.diagnostics_reader, contracts=wiring.contracts,
-        site_map=wiring.site_maps.get(),
+        site, query.user_id, query.contract_id, diagnostics=common.wiring.diagnostics_reader,
+        contracts=common.wiring.contracts, site_map=common.wiring.site_maps.get(),
     )  # fmt: skip
 
 
@@ -29,7 +28,7 @@ def contract_visibility(site: str, query: Annotated[ContractVisibilityQuery, Que
 def account_linkability(site: str, query: Annotated[AccountLinkabilityQuery, Query()]) -> dict[str, Any]:
     staff_from_event(router.current_event)
     return diagnostics.account_linkability(
-        site, query.account_id, reader=wiring.account_index, site_map=wiring.site_maps.get()
+        site, query.account_id, reader=common.wiring.account_index, site_map=common.wiring.site_maps.get()
     )
 
 
@@ -37,6 +36,6 @@ def account_linkability(site: str, query: Annotated[AccountLinkabilityQuery, Que
 def enrollment(site: str, query: Annotated[EnrollmentQuery, Query()]) -> dict[str, Any]:
     staff_from_event(router.current_event)
     return diagnostics.enrollment(
-        site, query.email, identity=wiring.identity_store, diagnostics=wiring.diagnostics_reader,
-        mail=wiring.mail_log, site_map=wiring.site_maps.get(),
+        site, query.email, identity=common.wiring.identity_store, diagnostics=common.wiring.diagnostics_reader,
+        mail=common.wiring.mail_log, site_map=common.wiring.site_maps.get(),
     )  # fmt: skip

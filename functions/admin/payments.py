@@ -12,37 +12,36 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from admin import common
 from portal.api.admin_auth import staff_from_event
 from portal.config import SyncSettings
 from portal.services import payment_diagnostics as diagnostics
 from portal.services.payment_diagnostics import PaymentLookupQuery
-from portal.wiring import Wiring
 
 router = Router()
-wiring = Wiring.from_env()
 SWEEP_AFTER_MINUTES = int(SyncSettings.model_fields["payments_sweep_after_minutes"].default)
 
 
 @router.get("/admin/sites/<site>/users/<user_id>/payments", tags=["admin payments"])
 def user_payments(site: str, user_id: str) -> dict[str, Any]:
     staff_from_event(router.current_event)
-    return diagnostics.user_payments(wiring.payment_ledger, site, user_id)
+    return diagnostics.user_payments(common.wiring.payment_ledger, site, user_id)
 
 
 @router.get("/admin/sites/<site>/payments", tags=["admin payments"])
 def lookup_payments(site: str, query: Annotated[PaymentLookupQuery, Query()]) -> dict[str, Any]:
     staff_from_event(router.current_event)
-    return diagnostics.lookup(wiring.payment_ledger, site, query)
+    return diagnostics.lookup(common.wiring.payment_ledger, site, query)
 
 
 @router.get("/admin/sites/<site>/diagnostics/payments/<payment_id>", tags=["admin diagnostics"])
 def diagnose_payment(site: str, payment_id: str) -> dict[str, Any]:
     staff_from_event(router.current_event)
     return diagnostics.diagnose(
-        wiring.payment_ledger,
+        common.wiring.payment_ledger,
         site,
         payment_id,
-        aspire=wiring.aspire_if_configured,
-        synced_eft=diagnostics.synced_eft_reader(wiring.dynamodb, wiring.settings.table_data),
+        aspire=common.wiring.aspire_if_configured,
+        synced_eft=diagnostics.synced_eft_reader(common.wiring.dynamodb, common.wiring.settings.table_data),
         sweep_after_minutes=SWEEP_AFTER_MINUTES,
     )

@@ -174,10 +174,12 @@ def test_every_dead_letter_queue_of_the_stack_alarms(app: Synth) -> None:
 
 
 def test_every_alarm_notifies_the_topic_with_the_operators_email(app: Synth) -> None:
-    (topic_id,) = app.resources("AWS::SNS::Topic")
+    (topic_id,) = (k for k in app.resources("AWS::SNS::Topic") if "Alarms" in k)
     for alarm in _alarms(app).values():
         assert alarm["AlarmActions"] == [{"Ref": topic_id}]
-    (subscription,) = app.resources("AWS::SNS::Subscription").values()
+    (subscription,) = (
+        s for s in app.resources("AWS::SNS::Subscription").values() if s["Properties"]["Protocol"] == "email"
+    )
     assert subscription["Properties"]["Protocol"] == "email"
     assert subscription["Properties"]["Endpoint"] == DEPLOY_CONTEXT["alarm_email"]
     app.template.resource_count_is("AWS::CloudWatch::Dashboard", 1)
@@ -307,7 +309,7 @@ def test_a_host_that_is_not_an_address_is_refused(deps_layer_dir: Path) -> None:
 
 def test_the_alarm_topic_is_encrypted_with_a_key_of_its_own(app: Synth) -> None:
     # CloudWatch must be able to use the topic's key, so it is not the application key
-    (topic,) = app.resources("AWS::SNS::Topic").values()
+    (topic,) = (t for k, t in app.resources("AWS::SNS::Topic").items() if "Alarms" in k)
     key_id = topic["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
     assert "bank account" not in app.json["Resources"][key_id]["Properties"]["Description"]
 
@@ -324,3 +326,16 @@ def test_no_function_can_update_or_delete_an_audit_entry(app: Synth) -> None:
                                                     "dynamodb:BatchWriteItem"}  # fmt: skip
                 denied |= {r["Ref"] for r in policy["Properties"]["Roles"]}
     assert roles and roles == denied
+
+
+def test_ses_publishes_delivery_bounce_and_complaint_events_to_the_function_that_records_them(app: Synth) -> None:
+    destinations = app.resources("AWS::SES::ConfigurationSetEventDestination")
+    assert len(destinations) == 1
+    destination = next(iter(destinations.values()))["Properties"]["EventDestination"]
+    assert destination["Enabled"] is True
+    assert sorted(destination["MatchingEventTypes"]) == ["bounce", "complaint", "delivery"]
+    topic = destination["SnsDestination"]["TopicARN"]["Ref"]
+    subscriptions = [s["Properties"] for s in app.resources("AWS::SNS::Subscription").values()]
+    lambda_subscriptions = [s for s in subscriptions if s["Protocol"] == "lambda"]
+    assert [s["TopicArn"]["Ref"] for s in lambda_subscriptions] == [topic]
+    assert lambda_subscriptions[0]["Endpoint"]["Fn::GetAtt"][0] == app.function_ids()["ses_events"]

@@ -301,8 +301,8 @@ def _staff_get(path: str, query: dict[str, str] | None = None) -> Sample:
 
         from portal.wiring import Wiring
 
-        importlib.import_module("admin.payments").wiring = Wiring.from_env()  # bound to this test's AWS
-        for module in ("admin.accounts", "admin.diagnostics"):
+        importlib.import_module("admin.common").wiring = Wiring.from_env()  # bound to this test's AWS
+        for module in ("admin.common",):
             importlib.import_module(module).wiring = s.world.wiring
         route, params = _resolve("admin", "GET", path)
         event = api_event("GET", path, resource=route.path, path_params=params or None, api_id="admin",

@@ -20,7 +20,7 @@ from tests.integration.sync.sync_kit import Aspire
 
 ADMIN = {"sub": "staff-admin", "email": "admin@example.com", "cognito:groups": "[portal-admins]"}
 SUPPORT = {"sub": "staff-support", "email": "support@example.com", "cognito:groups": "[portal-support]"}
-ADMIN_MODULES = ("admin.accounts", "admin.diagnostics")
+ADMIN_MODULES = ("admin.common",)  # the one wiring of the admin function
 
 
 @dataclass

@@ -37,7 +37,7 @@ def signed_in(aws: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sig
     for function in ("contracts", "payments"):
         setattr(importlib.import_module(f"{function}.app"), "wiring", world.wiring)  # noqa: B010 - on purpose
     bind_admin(world)  # the admin routers too (issue #10), so their bodies run under the fuzz test
-    for admin_router in ("admin.accounts", "admin.diagnostics"):
+    for admin_router in ("admin.common",):
         setattr(importlib.import_module(admin_router), "wiring", world.wiring)  # noqa: B010 - on purpose
     world.put_account(SITE, "A-1", "Acme Excavation")
     world.put_contract(SITE, CONTRACT, "A-1")

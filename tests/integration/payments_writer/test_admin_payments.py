@@ -25,7 +25,7 @@ SUPPORT = {"sub": "staff-1", "email": "support@example.com", "cognito:groups": "
 @pytest.fixture
 def admin(world: World) -> Any:
     """The admin function as a cold start in this test's AWS would load it."""
-    payments = importlib.import_module("admin.payments")
+    payments = importlib.import_module("admin.common")
     payments.wiring = Wiring.from_env()
     return importlib.import_module("admin.app")
 

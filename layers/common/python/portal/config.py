@@ -136,8 +136,7 @@ class AdminSettings(IdentitySettings):
 class SesEventsSettings(TableSettings):
     """The SES event function (`ses_events`, admindiag): SES delivery, bounce and complaint events (an SES
     configuration set publishing to SNS) recorded on the identity table's `MAIL#` items. Only the tables: it
-    reads and updates the identity table. Not yet in `FUNCTION_SETTINGS`: the CDK work that creates the
-    function (with the configuration set and the SNS topic) adds it there together with its `FUNCTIONS` entry."""
+    reads and updates the identity table."""
 
 
 class SyncSettings(TableSettings):
@@ -183,6 +182,7 @@ FUNCTION_SETTINGS: dict[str, type[TableSettings]] = {
     "contracts": ApiSettings,
     "admin": AdminSettings,
     "payments": PaymentsSettings,  # payments (PRODUCT.md §5)
+    "ses_events": SesEventsSettings,  # delivery state of the emails sent (PRODUCT.md §8.3)
     "sync_incremental": SyncSettings,
     "sync_daily": SyncSettings,
     "sync_worker": SyncSettings,

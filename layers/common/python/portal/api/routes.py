@@ -40,6 +40,7 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("sync_worker", "worker", "one chunk of the daily/full sync (SQS consumer)", 1024, 900),
     # payments writer (PRODUCT.md §5): stored payments into ASPIRE, cancel requests out of it
     Function("payments_writer", "worker", "writes payments to ASPIRE and cancels them there (SQS consumer)", 512, 60),
+    Function("ses_events", "worker", "SES delivery, bounce and complaint events (SNS) onto the emails sent"),
 )
 
 FUNCTIONS_BY_NAME = {f.name: f for f in FUNCTIONS}
