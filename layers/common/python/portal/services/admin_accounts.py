@@ -20,7 +20,7 @@ from portal.domain.errors import NotFound, ValidationFailed
 from portal.domain.sites import SiteMap
 from portal.services.linkability_facts import AccountFacts, AccountFactsReader, linkability_many
 from portal.services.pagination import PageScope, decode_page_token, encode_page_token, int_position
-from portal.services.sync_items import SEARCH_BUCKET, number_key, phonetic, search_tokens
+from portal.services.search_terms import SEARCH_BUCKET, number_key, phonetic, search_tokens
 
 EXACT, PREFIX, PHONETIC = 0, 1, 2
 TERM_QUERY_LIMIT = 200  # index entries read per Query: bounds a search's cost whatever the account count

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,14 +16,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-import jellyfish
-
 from portal.adapters.dynamodb import keys
 from portal.domain.enrollment import split_emails
 from portal.domain.facts import GRANTING_ROLES, ContractFacts, is_granting_role
 from portal.domain.payments import bank_fingerprint
 from portal.domain.sites import SiteMap
 from portal.domain.visibility import contract_listing
+from portal.services.search_terms import SEARCH_BUCKET, number_key, phonetic, search_tokens
 
 Cadence = Literal["incremental", "daily"]
 Row = Mapping[str, Any]
@@ -384,24 +382,6 @@ def line_of_credit_items(state: AccountState, site_map: SiteMap, sites: set[str]
 
 # --- site-independent account index: admin account search and linkability facts -----------------------------
 FACTS_MAX_CONTRACTS = 200  # keeps the facts item far below DynamoDB's 400 KB; the detail says when it is cut
-SEARCH_BUCKET = 2  # name tokens and account numbers are bucketed by their first 2 characters
-
-
-def search_tokens(text: str) -> list[str]:
-    """Lower-case ASCII word tokens of a name or a query ("Cedar Trucking, Inc." -> cedar, trucking, inc)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
-    words = "".join(ch if ch.isalnum() else " " for ch in ascii_text).split()
-    return list(dict.fromkeys(words))
-
-
-def phonetic(token: str) -> str:
-    """The Metaphone code of a name token: "Truking" and "Trucking" share TRKNK (jellyfish)."""
-    code = jellyfish.metaphone(token).upper()
-    return "".join(ch for ch in code if ch.isalnum())
-
-
-def number_key(account_id: str) -> str:
-    return account_id.casefold()
 
 
 def account_index_items(state: AccountState) -> list[DesiredItem]:
