@@ -241,6 +241,9 @@ class PaymentReadBack:
         return None
 
 
+OVERDUE_AFTER_MINUTES = 15
+
+
 @dataclass
 class PaymentSweep:
     """Outbox items older than a few minutes: the message was lost, or ASPIRE was down and is back now.
@@ -253,9 +256,15 @@ class PaymentSweep:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def run(self) -> dict[str, int]:
-        cutoff = (self.clock() - timedelta(minutes=self.after_minutes)).astimezone(UTC).isoformat()
-        counts = {"payments_swept": 0, "payments_sweep_failed": 0}
-        for item in self.ledger.outbox_before(cutoff[:26]):
+        now = self.clock().astimezone(UTC)
+        cutoff = (now - timedelta(minutes=self.after_minutes)).isoformat()
+        # Still Pending (or Pending Cancel) past this age is what operators are alerted on (PRODUCT.md §5: the
+        # writer takes seconds, the sweep one cycle): the `payments_pending_overdue` metric of the incremental run.
+        overdue_before = (now - timedelta(minutes=OVERDUE_AFTER_MINUTES)).isoformat()[:26]
+        waiting = self.ledger.outbox_before(cutoff[:26])
+        overdue = sum(1 for item in waiting if str(item["sk"])[:26] < overdue_before)
+        counts = {"payments_swept": 0, "payments_sweep_failed": 0, "payments_pending_overdue": overdue}
+        for item in waiting:
             try:
                 self.dispatch(str(item["site_id"]), str(item["user_id"]), str(item["payment_id"]))
                 counts["payments_swept"] += 1

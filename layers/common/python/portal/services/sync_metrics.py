@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from portal.observability import logger, metrics
 
@@ -23,6 +23,13 @@ def publish(summary: dict[str, Any], state: Any) -> None:
         metrics.add_metric(name="restore_detected", unit=MetricUnit.Count, value=1)
     if summary.get("status") == "failed":
         metrics.add_metric(name="run_failed", unit=MetricUnit.Count, value=1)
+    if "payments_pending_overdue" in summary:
+        # Without the `job` dimension: the alarm watches payments, whichever run swept them (infra monitoring).
+        overdue = int(summary["payments_pending_overdue"])
+        with single_metric(
+            name="payments_pending_overdue", unit=MetricUnit.Count, value=overdue, namespace=metrics.namespace
+        ) as metric:
+            metric.add_dimension(name="service", value=metrics.service or "customer-portal")
     last = state.last_success(job) if summary.get("status") != "succeeded" else summary
     if last and last.get("ended_at"):
         lag = (datetime.now(UTC) - datetime.fromisoformat(str(last["ended_at"]))).total_seconds()
