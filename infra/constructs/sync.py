@@ -5,15 +5,13 @@ from __future__ import annotations
 from aws_cdk import Duration, Stack, TimeZone
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
-from aws_cdk import aws_sqs as sqs
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from infra.constructs.functions import Functions
-from infra.constructs.queues import DeadLetterQueue, queue
+from infra.constructs.queues import DeadLetterQueue, work_queue
 from portal.api.routes import SCHEDULES
 from portal.config import SyncSettings
 
@@ -22,15 +20,12 @@ DAILY = "sync_daily"
 WORKER = "sync_worker"
 CHUNK_QUEUE_ENV = SyncSettings.env_name("sync_chunk_queue_url")
 
-# PRODUCT §3: daily sync at 04:00 local time in Chicago, which stays 04:00 through daylight saving because
-# Scheduler evaluates the cron expression in this time zone (an EventBridge rule would run in UTC).
-LAMBDA_MAX_TIMEOUT_S = 900
-# AWS guidance for SQS event sources: visibility timeout at least six times the function timeout.
-VISIBILITY_FACTOR = 6
 CHUNK_MAX_RECEIVES = 3
 
 
 def _expression(function: str) -> scheduler.ScheduleExpression:
+    # PRODUCT §3: daily sync at 04:00 local time in Chicago, which stays 04:00 through daylight saving because
+    # Scheduler evaluates the cron expression in this time zone (an EventBridge rule would run in UTC).
     """The expression and time zone of portal.api.routes.SCHEDULES, the table the local scheduler runs too."""
     schedule = next(s for s in SCHEDULES if s.function == function)
     return scheduler.ScheduleExpression.expression(schedule.expression, TimeZone.of(schedule.timezone))
@@ -117,23 +112,18 @@ class Sync(Construct):
         )
 
         # Daily-sync chunks: sync_daily splits the work, sync_worker (when it exists) processes one chunk each.
-        worker = functions.definitions.get(WORKER)
-        worker_timeout = worker.timeout_s if worker else LAMBDA_MAX_TIMEOUT_S
-        self.chunk_dead_letters = DeadLetterQueue(self, "ChunkDeadLetters")
-        self.chunks = queue(
-            self,
-            "Chunks",
-            visibility_timeout=Duration.seconds(VISIBILITY_FACTOR * worker_timeout),
-            retention_period=Duration.days(1),
-            dead_letter_queue=sqs.DeadLetterQueue(queue=self.chunk_dead_letters, max_receive_count=CHUNK_MAX_RECEIVES),
-        )
         # Producers (the daily sync's chunks; login's and admin's one-customer syncs) get send rights and the
         # URL from the stack, for every function whose settings model reads `sync_chunk_queue_url`.
-        if worker is not None:
-            worker_function: lambda_.Function = functions.functions[WORKER]
-            worker_function.add_event_source(
-                event_sources.SqsEventSource(self.chunks, batch_size=1, report_batch_item_failures=True)
-            )
+        work = work_queue(
+            self,
+            "Chunks",
+            dead_letters_id="ChunkDeadLetters",
+            functions=functions,
+            consumer=WORKER,
+            retention=Duration.days(1),
+            max_receives=CHUNK_MAX_RECEIVES,
+        )
+        self.chunks, self.chunk_dead_letters = work.queue, work.dead_letters
 
     def _schedule(
         self,

@@ -10,7 +10,8 @@ import pytest
 from aws_cdk.assertions import Match
 from cdk_template import AUTHORIZATION_TYPES, Synth, cfn_lint_errors
 
-from infra.constructs.sync import CHUNK_QUEUE_ENV, VISIBILITY_FACTOR
+from infra.constructs.queues import VISIBILITY_FACTOR
+from infra.constructs.sync import CHUNK_QUEUE_ENV
 from infra.stack import ASPIRE_SECRET_ENV
 from portal.adapters.dynamodb.tables import TABLES
 from portal.api.routes import FUNCTIONS, FUNCTIONS_BY_NAME, ROUTES

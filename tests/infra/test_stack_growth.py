@@ -16,7 +16,7 @@ from pydantic import Field
 
 from infra.constructs.network import ENI_ACTIONS
 from infra.constructs.payments import PAYMENT_MAX_RECEIVES
-from infra.constructs.sync import VISIBILITY_FACTOR
+from infra.constructs.queues import VISIBILITY_FACTOR
 from infra.stack import ASPIRE_SECRET_ENV
 from portal.api.routes import FUNCTIONS, ROUTES, Function, Route
 from portal.config import FUNCTION_SETTINGS, IdentitySettings, PaymentsSettings, Required, SyncSettings, TableSettings
