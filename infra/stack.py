@@ -31,6 +31,7 @@ from infra.constructs.network import NETWORK_CONTEXT, AspireNetwork, NetworkCont
 from infra.constructs.payments import Payments
 from infra.constructs.secrets import Secrets
 from infra.constructs.sync import Sync
+from infra.constructs.web import CustomDomain, WebApps, deployment_handler_suppressions
 from infra.paths import COMMON_BUILD_DIR, DEPS_LAYER_DIR
 from portal.api.routes import FUNCTIONS, ROUTES, Function, Route
 from portal.config import FUNCTION_SETTINGS, SyncSettings, TableSettings
@@ -105,6 +106,16 @@ class PortalStack(Stack):
         self.mail = Mail(self, "Mail", sender_domain=sender_domain)
         self.sync = Sync(self, "Sync", functions=self.functions)
         self.payments = Payments(self, "Payments", functions=self.functions)
+        # web (issue #11): the APIs answer CORS for the web apps' origin only, and the apps' CSP names the APIs'
+        # origins. CloudFormation sees no cycle because the CSP uses the APIs' ids, not their stages
+        # (PortalApi.origin); in the code, the distribution comes first and learns the API origins after them.
+        self.web = WebApps(
+            self,
+            "Web",
+            domain=CustomDomain.from_context(context),
+            web_acl_arn=context("web_acl_arn"),
+        )
+        web_origin = self.web.origin
         self.enduser_api = PortalApi(
             self,
             "EndUserApi",
@@ -112,6 +123,7 @@ class PortalStack(Stack):
             routes=routes,
             functions=self.functions.functions,
             definitions=functions,
+            web_origin=web_origin,
         )
         self.admin_api = PortalApi(
             self,
@@ -121,12 +133,15 @@ class PortalStack(Stack):
             functions=self.functions.functions,
             definitions=functions,
             user_pool=self.admin_auth.user_pool,
+            web_origin=web_origin,
         )
+        self._deploy_web()
         apis = [self.enduser_api.rest_api, self.admin_api.rest_api]
         self.edge = EdgeProtection(self, "Edge", apis=apis)
         # The application key encrypts TOTP seeds (login) and bank account numbers (payments).
         self.app_key = self.data.app_key
-        web_base_url = context("web_base_url") or f"https://portal.{sender_domain}"
+        # Emailed links point at the web apps unless the deployment says otherwise.
+        web_base_url = context("web_base_url") or self.web.origin
         if "ses_events" in self.functions.functions:
             self.mail.record_events_with(self.functions.functions["ses_events"])
         self._audit_is_insert_only()
@@ -136,6 +151,7 @@ class PortalStack(Stack):
                 "sender_email": Provided(f"no-reply@{sender_domain}", lambda f: self.mail.grant_send([f])),
                 "ses_configuration_set": Provided(self.mail.configuration_set.configuration_set_name),
                 "web_base_url": Provided(web_base_url),
+                "web_origin": Provided(self.web.origin),
                 "sync_chunk_queue_url": Provided(self.sync.chunks.queue_url, self.sync.chunks.grant_send_messages),
                 "payments_queue_url": Provided(self.payments.queue.queue_url, self.payments.queue.grant_send_messages),
                 "fingerprint_secret_id": Provided(
@@ -149,6 +165,23 @@ class PortalStack(Stack):
         self.monitoring = Monitoring(self, "Monitoring", alarm_email=str(context("alarm_email")), apis=apis)
         self.monitoring.watch_dead_letters()  # last: every dead-letter queue of the stack exists by now
         self._outputs()
+
+    def _deploy_web(self) -> None:
+        """The web apps may call the two APIs and Cognito; their files go out with `config.json` naming them."""
+        cognito_origin = f"https://cognito-idp.{self.region}.{self.url_suffix}"
+        # The admin console signs in against the admin pool from the browser (Cognito's API endpoint).
+        self.web.allow_connections([self.enduser_api.origin, self.admin_api.origin, cognito_origin])
+        self.web.deploy(
+            {
+                "enduser_api": self.enduser_api.url,
+                "admin_api": self.admin_api.url,
+                "admin_cognito": {
+                    "endpoint": f"{cognito_origin}/",
+                    "client_id": self.admin_auth.client.user_pool_client_id,
+                },
+            }
+        )
+        deployment_handler_suppressions(self)
 
     @staticmethod
     def _model(function: Function, settings: Mapping[str, type[TableSettings]]) -> type[TableSettings]:
@@ -203,6 +236,13 @@ class PortalStack(Stack):
     def _outputs(self) -> None:
         CfnOutput(self, "EndUserApiUrl", value=self.enduser_api.url, description="End-user API base URL")
         CfnOutput(self, "AdminApiUrl", value=self.admin_api.url, description="Admin API base URL")
+        CfnOutput(self, "WebUrl", value=f"{self.web.origin}/", description="The borrower site; /admin/ the console")
+        CfnOutput(
+            self,
+            "WebDistributionId",
+            value=self.web.distribution.distribution_id,
+            description="aws cloudfront create-invalidation --distribution-id <this> --paths '/*' (README)",
+        )
         CfnOutput(self, "AdminUserPoolId", value=self.admin_auth.user_pool.user_pool_id)
         CfnOutput(self, "AdminUserPoolClientId", value=self.admin_auth.client.user_pool_client_id)
         CfnOutput(

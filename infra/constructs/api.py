@@ -13,6 +13,7 @@ from aws_cdk import aws_logs as logs
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
+from portal.api.resolver import CORS_HEADERS
 from portal.api.routes import Api, Function, Route
 
 STAGE_NAME = "v1"
@@ -42,6 +43,8 @@ ACCESS_LOG_FIELDS = {
 # Stage-wide defaults; per-account brute-force limits live in the application (PRODUCT §9).
 THROTTLING_RATE_LIMIT = 50
 THROTTLING_BURST_LIMIT = 100
+# How long a browser may reuse a preflight answer: the resolver's `max_age` (portal/api/resolver.py).
+CORS_MAX_AGE = Duration.seconds(600)
 
 
 def _error_body(code: str, message: str) -> dict[str, str]:
@@ -94,7 +97,11 @@ class PortalApi(Construct):
         functions: Mapping[str, lambda_.IFunction],
         definitions: Sequence[Function],
         user_pool: cognito.IUserPool | None = None,
+        web_origin: str | None = None,
     ) -> None:
+        """`web_origin`: the one browser origin (the web apps) that may call this API cross-origin; None: no CORS.
+        The functions answer CORS on their responses themselves (`PORTAL_WEB_ORIGIN`); API Gateway answers the
+        preflight (ROUTES has no OPTIONS routes) and adds the header to the errors it makes itself."""
         super().__init__(scope, construct_id)
         self.api_name = api
         self.routes = [r for r in routes if r.api == api]
@@ -120,16 +127,24 @@ class PortalApi(Construct):
                 tracing_enabled=True,
                 metrics_enabled=True,
             ),
+            default_cors_preflight_options=(
+                apigw.CorsOptions(allow_origins=[web_origin], allow_headers=CORS_HEADERS, max_age=CORS_MAX_AGE)
+                if web_origin
+                else None
+            ),
         )
         # The stack exports the URL as EndUserApiUrl/AdminApiUrl; drop RestApi's own unnamed duplicate output.
         self.rest_api.node.try_remove_child("Endpoint")
+        # Without the CORS header the browser hides these errors from the page (a 401 would look like a network
+        # failure), so they carry it like the functions' own answers.
+        cors = {"Access-Control-Allow-Origin": f"'{web_origin}'", "Vary": "'Origin'"} if web_origin else {}
         for response_type, status, templates in GATEWAY_RESPONSES:
             self.rest_api.add_gateway_response(
                 f"GatewayResponse{response_type.response_type}",
                 type=response_type,
                 status_code=status,
                 templates=templates,
-                response_headers={"Content-Type": "'application/json'", "Cache-Control": "'no-store'"},
+                response_headers={"Content-Type": "'application/json'", "Cache-Control": "'no-store'", **cors},
             )
 
         self.enduser_authorizer = self._enduser_authorizer(functions, definitions)
@@ -144,6 +159,7 @@ class PortalApi(Construct):
                     functions[route.function], proxy=True, scope_permission_to_method=False
                 )
             self.methods[(route.method, route.path)] = self._method(route, integrations[route.function])
+        self._preflights_are_public()
 
         NagSuppressions.add_resource_suppressions(
             self.rest_api,
@@ -232,6 +248,29 @@ class PortalApi(Construct):
             )
         return method
 
+    def _preflights_are_public(self) -> None:
+        # The browser sends a preflight without credentials (Fetch standard), so the OPTIONS methods that
+        # `default_cors_preflight_options` adds to every resource cannot require a token; they answer from a
+        # mock integration and reach no function.
+        reason = "CORS preflight (OPTIONS, mock integration, no function): browsers send it without credentials."
+        for method in self.rest_api.methods:
+            if method.http_method == "OPTIONS":
+                NagSuppressions.add_resource_suppressions(
+                    method,
+                    [
+                        NagPackSuppression(id="AwsSolutions-APIG4", reason=reason),
+                        NagPackSuppression(id="AwsSolutions-COG4", reason=reason),
+                    ],
+                )
+
     @property
     def url(self) -> str:
         return self.rest_api.url
+
+    @property
+    def origin(self) -> str:
+        """`https://<api id>.execute-api.<region>.<suffix>`: the URL's origin from the API's id alone. `url` names
+        the stage, which depends on every method (and so on the web origin of the CORS preflights); the web
+        apps' CSP must not, or CloudFormation would see a cycle."""
+        stack = Stack.of(self)
+        return f"https://{self.rest_api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}"

@@ -19,6 +19,8 @@ from infra.app import build
 from portal.api.routes import Function, Route
 from portal.config import TableSettings
 
+# Logical id prefix of the one Lambda function CDK's BucketDeployment adds to the stack.
+BUCKET_DEPLOYMENT_HANDLER = "CustomCDKBucketDeployment"
 AUTHORIZATION_TYPES = {"none": "NONE", "enduser": "CUSTOM", "admin": "COGNITO_USER_POOLS"}
 
 # The deployment context docs/deploy.md asks for, with test values (imported from attributes: no lookups).
@@ -52,10 +54,12 @@ class Synth:
         return [f"{message.id}: {str(message.entry.data)[:300]}" for message in found]
 
     def function_ids(self) -> dict[str, str]:
-        """Function name (folder under functions/) -> logical id of its AWS::Lambda::Function."""
+        """Function name (folder under functions/) -> logical id of its AWS::Lambda::Function (not CDK's
+        BucketDeployment handler, which copies the web apps at deploy time)."""
         return {
             props["Properties"]["Handler"].split(".")[0]: logical_id
             for logical_id, props in self.resources("AWS::Lambda::Function").items()
+            if not logical_id.startswith(BUCKET_DEPLOYMENT_HANDLER)
         }
 
     def api_names(self) -> dict[str, str]:
@@ -73,12 +77,15 @@ class Synth:
         api_id, parent_path = self._path_of(resource["ParentId"])
         return api_id, f"{parent_path}/{resource['PathPart']}"
 
-    def methods(self) -> dict[tuple[str, str, str], dict[str, Any]]:
-        """(api, HTTP method, path) -> properties of the AWS::ApiGateway::Method."""
+    def methods(self, *, preflights: bool = False) -> dict[tuple[str, str, str], dict[str, Any]]:
+        """(api, HTTP method, path) -> properties of the AWS::ApiGateway::Method: the routes' methods, or with
+        `preflights` the CORS preflights (OPTIONS) API Gateway answers itself."""
         apis = self.api_names()
         methods = {}
         for props in self.resources("AWS::ApiGateway::Method").values():
             properties = props["Properties"]
+            if (properties["HttpMethod"] == "OPTIONS") != preflights:
+                continue
             api_id, path = self._path_of(properties["ResourceId"])
             methods[(apis[api_id], properties["HttpMethod"], path or "/")] = properties
         return methods
