@@ -45,8 +45,9 @@ WEB_CONTEXT = {
     "web_acl_arn": "an AWS WAF web ACL of scope CLOUDFRONT (created in us-east-1) for the distribution",
 }
 
-# viewer-request: an app path without a file extension gets the app's index.html, whose router picks the page
-# (`/sites/<site>/...` is where the emails' links point); a path naming a file is served as it is.
+# viewer-request, as local/web_server.py answers: every `/sites/<site>/...` path (where the emails' links point)
+# gets the borrower app's index.html, whose router picks the page; an `/admin/...` path without a file
+# extension gets the console's. Any other path names a file and is served as it is.
 SPA_FALLBACK_JS = """\
 function handler(event) {
   var request = event.request;
@@ -54,7 +55,7 @@ function handler(event) {
   var last = uri.substring(uri.lastIndexOf("/") + 1);
   if (uri === "/admin" || (uri.indexOf("/admin/") === 0 && last.indexOf(".") === -1)) {
     request.uri = "/admin/index.html";
-  } else if (uri.indexOf("/sites/") === 0 && last.indexOf(".") === -1) {
+  } else if (uri.indexOf("/sites/") === 0) {
     request.uri = "/index.html";
   }
   return request;

@@ -49,6 +49,12 @@ class Synth:
     def resources(self, cfn_type: str) -> dict[str, dict[str, Any]]:
         return {k: v for k, v in self.json["Resources"].items() if v["Type"] == cfn_type}
 
+    def asset_dir(self, object_key: str) -> Path:
+        """The staged folder of the asset uploaded as `object_key` (`<hash>.zip`) in the synthesized assembly."""
+        assembly = cdk.Stage.of(self.stack)
+        assert assembly is not None
+        return Path(assembly.synth().directory) / f"asset.{object_key.removesuffix('.zip')}"
+
     def nag_errors(self) -> list[str]:
         found = Annotations.from_stack(self.stack).find_error("*", Match.string_like_regexp("AwsSolutions-.*"))
         return [f"{message.id}: {str(message.entry.data)[:300]}" for message in found]
