@@ -190,7 +190,8 @@ class WebApps(Construct):
             certificate=(
                 acm.Certificate.from_certificate_arn(self, "Certificate", domain.certificate_arn) if domain else None
             ),
-            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            # Only a custom certificate has a policy to choose; the default certificate's is CloudFront's.
+            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if domain else None,
             web_acl_id=web_acl_arn or None,
         )
         self.domain_name = domain.name if domain else self.distribution.distribution_domain_name
@@ -332,11 +333,9 @@ def deployment_handler_suppressions(stack: Stack) -> None:
                         f"Action::s3:{action}"
                         for action in ("GetObject*", "GetBucket*", "List*", "DeleteObject*", "Abort*")
                     ),
-                    # The bootstrap's asset bucket, whatever the bootstrap qualifier.
-                    {
-                        "regex": "/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-"
-                        "<AWS::AccountId>-<AWS::Region>\\/\\*$/g"
-                    },
+                    # The bootstrap's asset bucket, whatever the qualifier, account and region (concrete when
+                    # the CLI synthesizes for an environment, tokens otherwise).
+                    {"regex": "/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-[^/]+\\/\\*$/g"},
                     {"regex": "/^Resource::<WebBucket[0-9A-F]{8}\\.Arn>\\/\\*$/g"},
                     "Resource::*",
                 ],

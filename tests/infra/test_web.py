@@ -336,3 +336,12 @@ def test_domain_without_certificate_is_refused(deps_layer_dir: Path) -> None:
     context = {k: v for k, v in DOMAIN_CONTEXT.items() if k != "web_certificate_arn"}
     with pytest.raises(Exception, match="web_certificate_arn"):
         synth(deps_layer_dir, context=context)
+
+
+def test_stack_for_a_concrete_environment_is_nag_clean(deps_layer_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the environment `cdk synth`/`deploy` sets from the credentials (infra/app.py reads it), which makes
+    # the account and region of the CDK asset bucket concrete in the deployment role's policy
+    monkeypatch.setenv("CDK_DEFAULT_ACCOUNT", "123456789012")
+    monkeypatch.setenv("CDK_DEFAULT_REGION", "eu-west-1")
+    # When the app is synthesized, then cdk-nag finds nothing unexplained
+    assert synth(deps_layer_dir).nag_errors() == []
