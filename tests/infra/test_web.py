@@ -28,6 +28,7 @@ DOMAIN_CONTEXT = {
     **DEPLOY_CONTEXT,
     "web_domain": "portal.example.com",
     "web_certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-4000-8000-000000000000",
+    "web_acl_arn": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/portal-web/0a1b2c3d-0000-4000-8000-000000000000",
 }
 
 
@@ -104,6 +105,7 @@ def test_distribution_reads_the_bucket_through_origin_access_control_and_serves_
     assert {b["ViewerProtocolPolicy"] for b in behaviors} == {"redirect-to-https"}
     assert config["DefaultRootObject"] == "index.html"
     assert "ViewerCertificate" not in config  # the default *.cloudfront.net certificate, without -c web_domain
+    assert "WebACLId" not in config  # none without -c web_acl_arn (a CloudFront web ACL lives in us-east-1)
 
 
 def test_security_headers_are_the_local_servers_plus_hsts(app: Synth) -> None:
@@ -306,9 +308,10 @@ def on_domain(deps_layer_dir: Path) -> Synth:
     return synth(deps_layer_dir, context=DOMAIN_CONTEXT)
 
 
-def test_custom_domain_uses_its_certificate_with_tls_1_2_2021(on_domain: Synth) -> None:
+def test_custom_domain_uses_its_certificate_with_tls_1_2_2021_and_the_given_web_acl(on_domain: Synth) -> None:
     _, distribution = _one(on_domain, "AWS::CloudFront::Distribution")
     config = distribution["Properties"]["DistributionConfig"]
+    assert config["WebACLId"] == DOMAIN_CONTEXT["web_acl_arn"]
     assert config["Aliases"] == [DOMAIN_CONTEXT["web_domain"]]
     assert config["ViewerCertificate"] == {
         "AcmCertificateArn": DOMAIN_CONTEXT["web_certificate_arn"],
