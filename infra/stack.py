@@ -31,7 +31,7 @@ from infra.constructs.network import NETWORK_CONTEXT, AspireNetwork, NetworkCont
 from infra.constructs.payments import Payments
 from infra.constructs.secrets import Secrets
 from infra.constructs.sync import Sync
-from infra.constructs.web import CustomDomain, WebApps, deployment_handler_suppressions
+from infra.constructs.web import CustomDomain, WebApps
 from infra.paths import COMMON_BUILD_DIR, DEPS_LAYER_DIR
 from portal.api.routes import FUNCTIONS, ROUTES, Function, Route
 from portal.config import FUNCTION_SETTINGS, SyncSettings, TableSettings
@@ -181,7 +181,6 @@ class PortalStack(Stack):
                 },
             }
         )
-        deployment_handler_suppressions(self)
 
     @staticmethod
     def _model(function: Function, settings: Mapping[str, type[TableSettings]]) -> type[TableSettings]:

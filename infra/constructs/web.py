@@ -38,13 +38,6 @@ ENTRY_CACHE = "no-cache"
 # within minutes (the deployment invalidates CloudFront's copies at once).
 ASSET_CACHE = "public, max-age=300"
 HSTS_MAX_AGE = Duration.days(365)
-# Optional deployment context for a custom domain; without it the distribution's own *.cloudfront.net name.
-WEB_CONTEXT = {
-    "web_domain": "the web apps' custom domain name (portal.example.com); needs web_certificate_arn",
-    "web_certificate_arn": "an ACM certificate in us-east-1 for web_domain (CloudFront takes certificates there)",
-    "web_acl_arn": "an AWS WAF web ACL of scope CLOUDFRONT (created in us-east-1) for the distribution",
-}
-
 # viewer-request, as local/web_server.py answers: every `/sites/<site>/...` path (where the emails' links point)
 # gets the borrower app's index.html, whose router picks the page; an `/admin/...` path without a file
 # extension gets the console's. Any other path names a file and is served as it is.
@@ -75,6 +68,9 @@ def content_security_policy(api_origins: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class CustomDomain:
+    """`-c web_domain=... -c web_certificate_arn=...`: the web apps' own domain name and its ACM certificate, which
+    CloudFront takes from us-east-1 only. Without them, the distribution's `*.cloudfront.net` name."""
+
     name: str
     certificate_arn: str
 
@@ -241,6 +237,7 @@ class WebApps(Construct):
             for earlier in assets if not last else deployments:
                 entry.node.add_dependency(earlier)
             deployments.append(entry)
+        self._suppress_deployer_findings()
         return deployments
 
     def _deployer_role(self) -> None:
@@ -315,44 +312,42 @@ class WebApps(Construct):
             )
         NagSuppressions.add_resource_suppressions(self.distribution, reasons)
 
-
-def deployment_handler_suppressions(stack: Stack) -> None:
-    """cdk-nag findings on CDK's BucketDeployment handler (a singleton per stack, so called once the stack has
-    every deployment): its runtime, and the wildcards of the grants it makes to its role."""
-    web = next(c for c in stack.node.children if isinstance(c, WebApps))
-    NagSuppressions.add_resource_suppressions(
-        web.deployer,
-        [
-            NagPackSuppression(
-                id="AwsSolutions-IAM5",
-                reason="BucketDeployment's grants: read the CDK asset objects, write and prune the web bucket's "
-                "objects (`<bucket>/*`, s3:Abort*/DeleteObject*/GetBucket*/GetObject*/List*), and create "
-                "CloudFront invalidations (no resource-level permission).",
-                applies_to=[
-                    *(
-                        f"Action::s3:{action}"
-                        for action in ("GetObject*", "GetBucket*", "List*", "DeleteObject*", "Abort*")
-                    ),
-                    # The bootstrap's asset bucket, whatever the qualifier, account and region (concrete when
-                    # the CLI synthesizes for an environment, tokens otherwise).
-                    {"regex": "/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-[^/]+\\/\\*$/g"},
-                    {"regex": "/^Resource::<WebBucket[0-9A-F]{8}\\.Arn>\\/\\*$/g"},
-                    "Resource::*",
-                ],
-            )
-        ],
-        apply_to_children=True,
-    )
-    for child in stack.node.children:
-        if child.node.id.startswith("Custom::CDKBucketDeployment"):
-            NagSuppressions.add_resource_suppressions(
-                child,
-                [
-                    NagPackSuppression(
-                        id="AwsSolutions-L1",
-                        reason="The runtime of CDK's BucketDeployment handler "
-                        "is CDK's choice, upgraded with aws-cdk-lib.",
-                    )
-                ],
-                apply_to_children=True,
-            )
+    def _suppress_deployer_findings(self) -> None:
+        """cdk-nag findings on CDK's BucketDeployment handler (one per stack, made by the first deployment): its
+        runtime, and the wildcards of the grants the deployments make to its role."""
+        NagSuppressions.add_resource_suppressions(
+            self.deployer,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-IAM5",
+                    reason="BucketDeployment's grants: read the CDK asset objects, write and prune the web bucket's "
+                    "objects (`<bucket>/*`, s3:Abort*/DeleteObject*/GetBucket*/GetObject*/List*), and create "
+                    "CloudFront invalidations (no resource-level permission).",
+                    applies_to=[
+                        *(
+                            f"Action::s3:{action}"
+                            for action in ("GetObject*", "GetBucket*", "List*", "DeleteObject*", "Abort*")
+                        ),
+                        # The bootstrap's asset bucket, whatever the qualifier, account and region (concrete when
+                        # the CLI synthesizes for an environment, tokens otherwise).
+                        {"regex": "/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-[^/]+\\/\\*$/g"},
+                        {"regex": "/^Resource::<WebBucket[0-9A-F]{8}\\.Arn>\\/\\*$/g"},
+                        "Resource::*",
+                    ],
+                )
+            ],
+            apply_to_children=True,
+        )
+        for child in Stack.of(self).node.children:
+            if child.node.id.startswith("Custom::CDKBucketDeployment"):
+                NagSuppressions.add_resource_suppressions(
+                    child,
+                    [
+                        NagPackSuppression(
+                            id="AwsSolutions-L1",
+                            reason="The runtime of CDK's BucketDeployment handler is CDK's choice, upgraded with "
+                            "aws-cdk-lib.",
+                        )
+                    ],
+                    apply_to_children=True,
+                )
