@@ -1,6 +1,6 @@
 // The four diagnostics as readable checklists: contract visibility, account linkability, enrollment/login
 // and payment. Each form's values come from the query too, so other pages link straight to an answer.
-import { h, money } from "/js/dom.js";
+import { append, h, money } from "/js/dom.js";
 import { alertBox, field, form, table } from "/js/ui.js";
 import { adminApi } from "../api.js";
 import { checklist, formValues, json, siteField, when } from "../kit.js";
@@ -8,10 +8,14 @@ import { checklist, formValues, json, siteField, when } from "../kit.js";
 function section(id, title, intro, fields, run, initial) {
   const box = alertBox();
   const out = h("div", { "aria-live": "polite", "data-testid": `result-${id}` });
+  let onLoad = Boolean(initial); // an answer asked for by the link: the page's heading keeps the focus
   const el = form(fields, `Check ${title.toLowerCase()}`, async (values) => {
-    out.replaceChildren(...[await run(values)].flat());
+    const answer = await run(values);
+    out.replaceChildren();
+    append(out, [answer]);
     out.querySelector("h3")?.setAttribute("tabindex", "-1");
-    out.querySelector("h3")?.focus();
+    if (!onLoad) out.querySelector("h3")?.focus();
+    onLoad = false;
   }, box);
   const wrap = h("section", { "aria-labelledby": `h-${id}` }, h("h2", { id: `h-${id}` }, title), h("p", { class: "hint" }, intro), box, el, out);
   if (initial) queueMicrotask(() => el.requestSubmit());

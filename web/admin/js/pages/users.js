@@ -1,6 +1,6 @@
 // Users of a site: search, create with account links, edit names and links through the linkable-account
 // search (with its near-miss reasons), the status actions; and the reverse lookup (users of an account).
-import { h, money, date } from "/js/dom.js";
+import { append, date, h, money } from "/js/dom.js";
 import { navigate } from "/js/router.js";
 import { alertBox, field, form, guarded, showError, table } from "/js/ui.js";
 import { adminApi } from "../api.js";
@@ -53,7 +53,8 @@ function accountPicker(site, initial, canWrite) {
   const find = guarded(box, async () => {
     box.hidden = true;
     const found = await adminApi("GET", `/admin/sites/${encodeURIComponent(site)}/accounts`, { query: { q: input.value.trim() } });
-    results.replaceChildren(
+    results.replaceChildren();
+    append(results, [
       h("h3", {}, `Linkable accounts (${found.items.length})`),
       found.items.length
         ? h("ul", { class: "plain-list" }, found.items.map((a) => h("li", {}, h("span", {}, `${a.account_id} — ${a.name}`),
@@ -65,7 +66,7 @@ function accountPicker(site, initial, canWrite) {
         h("ul", { class: "plain-list", "data-testid": "near-misses" }, found.not_linkable.map((a) => h("li", {},
           h("div", {}, h("strong", {}, `${a.account_id} — ${a.name}`),
             h("div", { class: "near-miss" }, `Not linkable: ${humanize(a.rule)}. ${a.detail}`))))),
-      ] : null);
+      ] : null]);
   });
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter") { event.preventDefault(); find(); } // search, not submit the user form
