@@ -200,3 +200,11 @@ def test_every_admin_page_is_accessible_and_fits(page: Page, portal: WebRuntime,
     expect(page.get_by_role("heading", name="Edit")).to_be_visible()
     assert_accessible(page)
     assert_fits(page, width)
+
+
+def test_the_console_ships_under_its_budget() -> None:
+    from bench.web_bench import admin_shipped_bytes
+
+    shipped = admin_shipped_bytes()
+    assert shipped["files"] >= 10  # the console's own files and the borrower modules it imports
+    assert shipped["gzip"] < 100 * 1024, shipped
