@@ -68,6 +68,25 @@ def test_an_admin_creates_a_user_linked_to_an_account_and_reads_why_a_contract_i
         "private label 'DENTAL' maps to site careline, not to site summit"
     )
     expect(failed.filter(has_text="User active")).to_contain_text("Pending")
+    # and the audit log has the creation, its fields listed as changes
+    page.get_by_role("link", name="Audit log").click()
+    page.get_by_label("Site").select_option("summit")
+    page.get_by_role("button", name="Show entries").click()
+    entry = page.get_by_role("row").filter(has_text=email).first
+    expect(entry).to_contain_text("POST /admin/sites/{site}/users")
+    expect(entry.locator("ul.changes")).to_contain_text(LINKABLE)
+
+
+def test_users_are_paged_by_links(page: Page, portal: WebRuntime) -> None:
+    admin_sign_in(page, portal, then="/admin/users?site=summit&limit=1")
+    rows = page.get_by_role("table", name="Users of summit").get_by_role("row")
+    expect(rows).to_have_count(2)  # the header and one user
+    first = rows.nth(1).text_content() or ""
+    assert first
+    page.get_by_role("link", name="Next page").click()
+    expect(rows.nth(1)).not_to_have_text(first)
+    page.get_by_role("link", name="First page").click()
+    expect(rows.nth(1)).to_have_text(first)
 
 
 def test_a_409_is_explained_where_it_is_announced(page: Page, portal: WebRuntime) -> None:
@@ -76,7 +95,7 @@ def test_a_409_is_explained_where_it_is_announced(page: Page, portal: WebRuntime
     page.get_by_role("button", name="Send a password reset").click()  # the new user is Pending
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("Only Active users can be sent a password reset.")
-    expect(alert).to_contain_text("a Pending user needs the registration email again")
+    expect(alert).to_contain_text("A Pending user has not finished registering: resend the registration email instead.")
     expect(alert).to_be_focused()
 
 

@@ -56,6 +56,18 @@ function filters(fields, label) {
   return el;
 }
 
+// The fields an entry changed, `field: before → after`, so a reader need not compare two JSON documents.
+function changes(entry) {
+  const before = entry.before || {};
+  const after = entry.after || {};
+  const text = (v) => (v === undefined ? "—" : JSON.stringify(v));
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])]
+    .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+  if (!entry.before && !entry.after) return "—";
+  if (!keys.length) return "No field changed.";
+  return h("ul", { class: "changes" }, keys.map((k) => h("li", {}, `${k}: ${text(before[k])} → ${text(after[k])}`)));
+}
+
 export async function audit({ main, query }) {
   const { field: siteSelect, site } = await siteField(query.get("site"), { allowAll: true });
   const since = query.get("since") || "";
@@ -67,7 +79,8 @@ export async function audit({ main, query }) {
   main.append(page.entries.length
     ? table("Admin actions, newest first", [
         ["When", (e) => when(e.at)], ["Who", (e) => e.actor_email || e.actor_sub], ["Action", (e) => e.action],
-        ["Site", (e) => e.site_id], ["Target", (e) => json(e.target)], ["Before", (e) => json(e.before)], ["After", (e) => json(e.after)],
+        ["Site", (e) => e.site_id], ["Target", (e) => json(e.target)], ["Changes", changes],
+        ["Before and after", (e) => h("details", {}, h("summary", {}, "Show"), h("p", {}, "Before:"), json(e.before), h("p", {}, "After:"), json(e.after))],
       ], page.entries)
     : h("p", {}, "No entries."), pager(page.next_token));
 }

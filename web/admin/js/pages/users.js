@@ -27,7 +27,7 @@ export async function search({ main, query, canWrite }) {
       field("Name or email", "q", { type: "search", value: query.get("q") || "", required: false }, "Words of the name (sounds-alike matches too) or an email."),
       selectField("Status", "status", STATUSES, query.get("status"))], "Search users"));
   const page = await adminApi("GET", `/admin/sites/${encodeURIComponent(site)}/users`,
-    { query: { q: query.get("q"), status: query.get("status"), next_token: query.get("next_token"), limit: 25 } });
+    { query: { q: query.get("q"), status: query.get("status"), next_token: query.get("next_token"), limit: query.get("limit") || 25 } });
   main.append(page.users.length
     ? table(`Users of ${site}`, [
         ["Name", (u) => h("a", { href: userPath(site, u.user_id) }, `${u.first_name} ${u.last_name}`)],
@@ -103,10 +103,10 @@ export async function create({ main, alert, query, canWrite }) {
 
 // What the 409 of each action means, in the words a support call needs.
 const ACTIONS = [
-  ["reset-password", "Send a password reset", "Only an Active user can get a password reset; a Pending user needs the registration email again, an Inactive one must be reactivated first."],
-  ["resend-registration", "Resend the registration email", "Only a Pending user (who has not finished registering) can get the registration email again; an Active user can use “Forgot password”."],
-  ["deactivate", "Deactivate", "The user is already Inactive."],
-  ["reactivate", "Reactivate", "Only an Inactive user can be reactivated."],
+  ["reset-password", "Send a password reset", "A Pending user has not finished registering: resend the registration email instead. An Inactive user must be reactivated first."],
+  ["resend-registration", "Resend the registration email", "This user has finished registering (or is Inactive): for a forgotten password, send a password reset."],
+  ["deactivate", "Deactivate", "Reload the page to see the user's current status."],
+  ["reactivate", "Reactivate", "Reload the page to see the user's current status."],
 ];
 
 export async function detail({ main, alert, params, canWrite }) {
