@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from local.web_runtime import WebRuntime
 
@@ -178,6 +180,95 @@ def test_the_site_editor_previews_the_branding_as_it_is_typed(page: Page, portal
     # Nothing is saved until Save: the API still has the old name.
     page.reload()
     expect(page.get_by_label("Display name")).to_have_value("Harvest Ag Finance")
+
+
+# moto's pool cannot ask for or check a TOTP code, so the challenges AWS's pool answers with are played by a
+# stand-in for those Cognito calls only; the step scripted as None signs in at the real (moto) pool instead, so
+# the API gets a real IdToken. The stand-in records what the console sent, which is what these tests check.
+Answer = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def cognito_challenges(page: Page, portal: WebRuntime, script: list[Answer | None]) -> list[tuple[str, Any]]:
+    pool = page.request.get(f"{portal.web_url}/config.json").json()["admin_cognito"]
+    email, password = ADMIN_LOGINS["portal-admins"]
+    sent: list[tuple[str, Any]] = []
+    steps = iter(script)
+
+    def handle(route: Route) -> None:
+        action = str(route.request.headers.get("x-amz-target", "")).rsplit(".", 1)[-1]
+        sent.append((action, json.loads(route.request.post_data or "{}")))
+        answer = next(steps)
+        if answer is None:
+            real_sign_in = {"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": pool["client_id"],
+                            "AuthParameters": {"USERNAME": email, "PASSWORD": password}}  # fmt: skip
+            real = route.fetch(
+                headers={**route.request.headers, "x-amz-target": "AWSCognitoIdentityProviderService.InitiateAuth"},
+                post_data=json.dumps(real_sign_in),
+            )
+            route.fulfill(response=real)
+            return
+        route.fulfill(status=200, content_type="application/x-amz-json-1.1", json=answer(sent[-1][1]),
+                      headers={"Access-Control-Allow-Origin": portal.web_url})  # fmt: skip
+
+    page.route(pool["endpoint"], handle)
+    return sent
+
+
+def challenge(name: str, session: str) -> Answer:
+    return lambda _: {"ChallengeName": name, "Session": session, "ChallengeParameters": {"USER_ID_FOR_SRP": "sub-1"}}
+
+
+def sign_in_with_password(page: Page, portal: WebRuntime) -> None:
+    page.goto(f"{portal.web_url}/admin/settings")
+    email, password = ADMIN_LOGINS["portal-admins"]
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def steps_of(sent: list[tuple[str, Any]]) -> list[tuple[str, Any, Any]]:
+    return [(a, b.get("Session"), b.get("ChallengeResponses") or b.get("UserCode")) for a, b in sent]
+
+
+def test_the_authenticator_code_challenge_is_answered(page: Page, portal: WebRuntime) -> None:
+    sent = cognito_challenges(page, portal, [challenge("SOFTWARE_TOKEN_MFA", "s-1"), None])
+    sign_in_with_password(page, portal)
+    expect(page.get_by_role("heading", name="Authenticator code")).to_be_visible()
+    expect(page.get_by_label("Code")).to_be_focused()
+    page.keyboard.type("123456")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Instance settings")).to_be_visible()
+    assert sent[0][1]["AuthFlow"] == "USER_PASSWORD_AUTH" and sent[0][1]["ClientId"]
+    assert steps_of(sent) == [
+        ("InitiateAuth", None, None),
+        ("RespondToAuthChallenge", "s-1", {"USERNAME": "sub-1", "SOFTWARE_TOKEN_MFA_CODE": "123456"}),
+    ]
+
+
+def test_a_new_password_then_the_authenticator_set_up_on_first_sign_in(page: Page, portal: WebRuntime) -> None:
+    sent = cognito_challenges(page, portal, [
+        challenge("NEW_PASSWORD_REQUIRED", "s-1"),
+        challenge("MFA_SETUP", "s-2"),
+        lambda _: {"SecretCode": "JBSWY3DPEHPK3PXP", "Session": "s-3"},
+        lambda _: {"Status": "SUCCESS", "Session": "s-4"},
+        None,
+    ])  # fmt: skip
+    sign_in_with_password(page, portal)
+    page.get_by_label("New password").fill("A-new-Password-2026!")
+    page.get_by_role("button", name="Save password").click()
+    expect(page.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
+    expect(page.get_by_text("JBSWY3DPEHPK3PXP", exact=True)).to_be_visible()
+    expect(page.get_by_text("otpauth://totp/")).to_contain_text("secret=JBSWY3DPEHPK3PXP")
+    page.get_by_label("Code").fill("654321")
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("heading", name="Instance settings")).to_be_visible()
+    assert steps_of(sent) == [
+        ("InitiateAuth", None, None),
+        ("RespondToAuthChallenge", "s-1", {"USERNAME": "sub-1", "NEW_PASSWORD": "A-new-Password-2026!"}),
+        ("AssociateSoftwareToken", "s-2", None),
+        ("VerifySoftwareToken", "s-3", "654321"),
+        ("RespondToAuthChallenge", "s-4", {"USERNAME": "sub-1"}),
+    ]
 
 
 ADMIN_PAGES = [
