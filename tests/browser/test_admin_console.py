@@ -29,6 +29,16 @@ WRITE_CONTROLS = [
 ]  # fmt: skip
 
 
+# Text nodes that are a value printed as text by mistake (Element.append(null), an array, an element).
+STRAY_TEXT = """[...document.querySelectorAll('main, main *')].flatMap((el) => [...el.childNodes])
+  .filter((n) => n.nodeType === 3 && /^(null|undefined)$|\\[object /.test(n.textContent.trim()))
+  .map((n) => n.textContent)"""
+
+
+def assert_no_stray_text(page: Page) -> None:
+    assert page.evaluate(STRAY_TEXT) == [], page.url
+
+
 def create_user(page: Page, portal: WebRuntime) -> str:
     """Create a user on summit linked to LINKABLE (after seeing why UNLINKABLE cannot be linked); its email."""
     email = f"new.{uuid.uuid4().hex[:8]}@example.com"
@@ -116,6 +126,7 @@ def test_a_support_user_finds_no_write_controls(page: Page, portal: WebRuntime) 
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
         for role, name in WRITE_CONTROLS:
             expect(page.get_by_role(role, name=name), f"{name} on {path}").to_have_count(0)  # type: ignore[arg-type]
+        assert_no_stray_text(page)
     # A user's page: the support user reads the links, without the edit form or the actions.
     page.goto(f"{portal.web_url}/admin/users?site=summit")
     page.get_by_role("table").get_by_role("link").first.click()
@@ -302,6 +313,7 @@ def test_every_admin_page_is_accessible_and_fits(page: Page, portal: WebRuntime,
             page.get_by_label("Find an account").fill("Granite")
             page.get_by_role("button", name="Search accounts").click()
             expect(page.get_by_test_id("near-misses")).to_be_visible()
+        assert_no_stray_text(page)
         assert_accessible(page)
         assert_fits(page, width)
     # and a user's page, reached from the search

@@ -1,7 +1,10 @@
 // Pieces the admin pages share: pickers, checkboxes, checklists, JSON and paging. Built on the borrower app's
 // text-only element builder (/js/dom.js) and its form and alert helpers (/js/ui.js).
-import { h } from "/js/dom.js";
+import { append, h } from "/js/dom.js";
 import { listSites } from "./api.js";
+
+// Element.append writes null and arrays as text; dom.js append skips null/false and flattens, as h() does.
+export const add = (el, ...children) => append(el, children);
 
 export function selectField(label, name, options, value, attrs = {}) {
   const id = `f-${name}`;

@@ -3,7 +3,7 @@
 import { append, h, money } from "/js/dom.js";
 import { alertBox, field, form, table } from "/js/ui.js";
 import { adminApi } from "../api.js";
-import { checklist, formValues, json, siteField, when } from "../kit.js";
+import { add, checklist, formValues, json, siteField, when } from "../kit.js";
 
 function section(id, title, intro, fields, run, initial) {
   const box = alertBox();
@@ -29,7 +29,7 @@ export async function page({ main, query }) {
   const siteForm = h("form", { "aria-label": "Site of the diagnostics" }, siteSelect);
   const currentSite = () => formValues(siteForm).site;
   siteForm.addEventListener("submit", (event) => event.preventDefault());
-  main.append(h("h1", { tabindex: "-1" }, "Diagnostics"), siteForm,
+  add(main, h("h1", { tabindex: "-1" }, "Diagnostics"), siteForm,
     section("visibility", "Contract visibility", "Why a user does or does not see a contract.", [
       field("User id", "user_id", { value: q("user_id") }), field("Contract number", "contract_id", { value: q("contract_id") }, "For example CN-0001001.")],
     async (v) => checklist(`Contract ${v.contract_id.trim()} for user ${v.user_id.trim()}`,

@@ -3,7 +3,7 @@ import { h, money, date } from "/js/dom.js";
 import { navigate } from "/js/router.js";
 import { field, showError, table } from "/js/ui.js";
 import { adminApi } from "../api.js";
-import { formValues, json, pager, selectField, siteField, when, withQuery } from "../kit.js";
+import { add, formValues, json, pager, selectField, siteField, when, withQuery } from "../kit.js";
 
 const runColumns = [
   ["Job", (r) => r.job], ["Status", (r) => r.status], ["Started", (r) => when(r.started_at)], ["Ended", (r) => when(r.ended_at)],
@@ -20,11 +20,11 @@ function lag(seconds) {
 
 export async function sync({ main, alert, canWrite, rerender }) {
   const s = await adminApi("GET", "/admin/sync");
-  main.append(h("h1", { tabindex: "-1" }, "Sync"),
+  add(main, h("h1", { tabindex: "-1" }, "Sync"),
     h("p", { "data-testid": "sync-lag" }, "Lag: ", lag(s.lag_s)),
     h("p", {}, s.running ? `A run holds the lease: ${s.running.run_id || json(s.running)}.` : "No run is in progress."));
   if (canWrite) {
-    main.append(h("div", { class: "actions" }, h("button", { type: "button", class: "primary", onclick: async (event) => {
+    add(main, h("div", { class: "actions" }, h("button", { type: "button", class: "primary", onclick: async (event) => {
       event.target.disabled = true;
       try {
         const started = await adminApi("POST", "/admin/sync/full");
@@ -36,7 +36,7 @@ export async function sync({ main, alert, canWrite, rerender }) {
     } }, "Start a full resync")));
   }
   const last = Object.values(s.last_success || {});
-  main.append(h("h2", {}, "Last successful run per job"),
+  add(main, h("h2", {}, "Last successful run per job"),
     last.length ? table("Last successful runs", runColumns, last) : h("p", {}, "None yet."),
     h("h2", {}, "Recent runs"), s.recent_runs?.length ? table("Recent runs", runColumns, s.recent_runs) : h("p", {}, "None yet."),
     h("h2", {}, "Watermarks"), s.watermarks
@@ -71,12 +71,12 @@ function changes(entry) {
 export async function audit({ main, query }) {
   const { field: siteSelect, site } = await siteField(query.get("site"), { allowAll: true });
   const since = query.get("since") || "";
-  main.append(h("h1", { tabindex: "-1" }, "Audit log"),
+  add(main, h("h1", { tabindex: "-1" }, "Audit log"),
     filters([siteSelect, field("Since (UTC)", "since", { type: "datetime-local", value: since, required: false })], "Show entries"));
   const page = await adminApi("GET", "/admin/audit", {
     query: { site, since: since ? `${since.length === 16 ? `${since}:00` : since}Z` : null, next_token: query.get("next_token"), limit: 25 },
   });
-  main.append(page.entries.length
+  add(main, page.entries.length
     ? table("Admin actions, newest first", [
         ["When", (e) => when(e.at)], ["Who", (e) => e.actor_email || e.actor_sub], ["Action", (e) => e.action],
         ["Site", (e) => e.site_id], ["Target", (e) => json(e.target)], ["Changes", changes],
@@ -90,14 +90,14 @@ const STATUSES = [["", "Any status"], ...["Pending", "Scheduled", "Paid", "Pendi
 export async function payments({ main, query }) {
   const { field: siteSelect, site } = await siteField(query.get("site"));
   const q = (k) => query.get(k) || "";
-  main.append(h("h1", { tabindex: "-1" }, "Payments"),
+  add(main, h("h1", { tabindex: "-1" }, "Payments"),
     filters([siteSelect, field("Contract number", "contract_id", { value: q("contract_id"), required: false }),
       selectField("Status", "status", STATUSES, q("status")),
       field("Created from", "from", { type: "date", value: q("from"), required: false }),
       field("Created to", "to", { type: "date", value: q("to"), required: false })], "Find payments"));
   const found = await adminApi("GET", `/admin/sites/${encodeURIComponent(site)}/payments`,
     { query: { contract_id: q("contract_id"), status: q("status"), from: q("from"), to: q("to") } });
-  main.append(found.payments.length
+  add(main, found.payments.length
     ? table(`Payments on ${site}`, [
         ["Payment", (p) => h("a", { href: `/admin/diagnostics?site=${encodeURIComponent(site)}&payment_id=${encodeURIComponent(p.payment_id)}` }, p.payment_id)],
         ["Status", (p) => p.status], ["Amount", (p) => money(p.amount)], ["Payment date", (p) => date(p.payment_date)],

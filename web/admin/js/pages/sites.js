@@ -2,13 +2,13 @@
 import { h } from "/js/dom.js";
 import { field, form, showNotice, table, textOn } from "/js/ui.js";
 import { adminApi, listSites } from "../api.js";
-import { checkbox, selectField } from "../kit.js";
+import { add, checkbox, selectField } from "../kit.js";
 
 const yes = (value) => (value ? "Yes" : "No");
 
 export async function list({ main }) {
   const sites = await listSites({ fresh: true });
-  main.append(h("h1", { tabindex: "-1" }, "Sites"),
+  add(main, h("h1", { tabindex: "-1" }, "Sites"),
     table("Portal sites", [
       ["Site", (s) => h("a", { href: `/admin/sites/${encodeURIComponent(s.site_id)}` }, s.site_id)],
       ["Display name", (s) => s.display_name],
@@ -43,11 +43,11 @@ function preview() {
 
 export async function edit({ main, alert, params, canWrite }) {
   const site = await adminApi("GET", `/admin/sites/${encodeURIComponent(params.site)}`);
-  main.append(h("h1", { tabindex: "-1" }, `Site ${site.site_id}`));
+  add(main, h("h1", { tabindex: "-1" }, `Site ${site.site_id}`));
   const view = preview();
   view.update(site);
   if (!canWrite) {
-    main.append(h("div", { class: "editor" },
+    add(main, h("div", { class: "editor" },
       h("dl", { class: "facts" },
         [["Display name", site.display_name], ["Banner URL", site.banner_url || "—"], ["Header colour", site.header_color],
           ["Private labels", site.private_labels.join(", ") || "—"], ["Default site", yes(site.is_default)],
@@ -77,15 +77,15 @@ export async function edit({ main, alert, params, canWrite }) {
     showNotice(alert, saved.message ? `Saved. ${saved.message}` : "Saved.");
   }, alert);
   el.addEventListener("input", () => view.update(Object.fromEntries(new FormData(el).entries())));
-  main.append(h("div", { class: "editor" }, el, h("div", {}, h("h2", {}, "Preview"), view.el)));
+  add(main, h("div", { class: "editor" }, el, h("div", {}, h("h2", {}, "Preview"), view.el)));
 }
 
 export async function settings({ main, alert, canWrite }) {
   const s = await adminApi("GET", "/admin/settings");
   const b = s.login_branding || {};
-  main.append(h("h1", { tabindex: "-1" }, "Instance settings"));
+  add(main, h("h1", { tabindex: "-1" }, "Instance settings"));
   if (!canWrite) {
-    main.append(h("dl", { class: "facts" },
+    add(main, h("dl", { class: "facts" },
       [["MFA for all sites", yes(s.mfa_all_sites)], ["Bank verification", s.bank_verification_mode],
         ["Verification since", s.bank_verification_since || "—"], ["Payment limit", s.payment_limit],
         ["Days ahead a payment may be dated", s.payment_max_days_ahead], ["Logo URL", b.logo_url || "—"],
@@ -93,7 +93,7 @@ export async function settings({ main, alert, canWrite }) {
         .map(([k, v]) => [h("dt", {}, k), h("dd", {}, String(v))])));
     return;
   }
-  main.append(form([
+  add(main, form([
     h("fieldset", {}, h("legend", {}, "Sign-in and payments"),
       checkbox("Require MFA on every site", "mfa_all_sites", s.mfa_all_sites),
       selectField("Bank account verification", "bank_verification_mode",

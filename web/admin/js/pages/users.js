@@ -4,7 +4,7 @@ import { append, date, h, money } from "/js/dom.js";
 import { navigate } from "/js/router.js";
 import { alertBox, field, form, guarded, showError, table } from "/js/ui.js";
 import { adminApi } from "../api.js";
-import { formValues, humanize, pager, selectField, siteField, withQuery, when } from "../kit.js";
+import { add, formValues, humanize, pager, selectField, siteField, when, withQuery } from "../kit.js";
 
 const STATUSES = [["", "Any status"], ["Pending", "Pending"], ["Active", "Active"], ["Inactive", "Inactive"]];
 const userPath = (site, id) => `/admin/sites/${encodeURIComponent(site)}/users/${encodeURIComponent(id)}`;
@@ -21,14 +21,14 @@ function filterForm(fields, label, reset = {}) {
 
 export async function search({ main, query, canWrite }) {
   const { field: siteSelect, site } = await siteField(query.get("site"));
-  main.append(h("h1", { tabindex: "-1" }, "Users"),
+  add(main, h("h1", { tabindex: "-1" }, "Users"),
     canWrite ? h("p", {}, h("a", { class: "button-link", href: `/admin/users/new?site=${encodeURIComponent(site)}` }, "Create a user")) : null,
     filterForm([siteSelect,
       field("Name or email", "q", { type: "search", value: query.get("q") || "", required: false }, "Words of the name (sounds-alike matches too) or an email."),
       selectField("Status", "status", STATUSES, query.get("status"))], "Search users"));
   const page = await adminApi("GET", `/admin/sites/${encodeURIComponent(site)}/users`,
     { query: { q: query.get("q"), status: query.get("status"), next_token: query.get("next_token"), limit: query.get("limit") || 25 } });
-  main.append(page.users.length
+  add(main, page.users.length
     ? table(`Users of ${site}`, [
         ["Name", (u) => h("a", { href: userPath(site, u.user_id) }, `${u.first_name} ${u.last_name}`)],
         ["Email", (u) => u.email], ["Status", (u) => u.status]], page.users)
@@ -83,11 +83,11 @@ function accountPicker(site, initial, canWrite) {
 
 export async function create({ main, alert, query, canWrite }) {
   const { field: siteSelect, site } = await siteField(query.get("site"));
-  main.append(h("h1", { tabindex: "-1" }, "Create a user"));
-  if (!canWrite) return main.append(h("p", {}, "Support staff can look users up but not create them."));
+  add(main, h("h1", { tabindex: "-1" }, "Create a user"));
+  if (!canWrite) return add(main, h("p", {}, "Support staff can look users up but not create them."));
   siteSelect.querySelector("select").addEventListener("change", (event) => navigate(withQuery({ site: event.target.value }), { replace: true }));
   const picker = accountPicker(site, [], true);
-  main.append(siteSelect, form([
+  add(main, siteSelect, form([
     field("Email", "email", { type: "email", autocomplete: "off" }),
     field("First name", "first_name", { autocomplete: "off" }),
     field("Last name", "last_name", { autocomplete: "off" }),
@@ -113,13 +113,13 @@ export async function detail({ main, alert, params, canWrite }) {
   const path = userPath(params.site, params.user_id);
   const base = `/admin/sites/${encodeURIComponent(params.site)}/users/${encodeURIComponent(params.user_id)}`;
   const user = await adminApi("GET", base);
-  main.append(h("h1", { tabindex: "-1" }, `${user.first_name} ${user.last_name}`),
+  add(main, h("h1", { tabindex: "-1" }, `${user.first_name} ${user.last_name}`),
     h("dl", { class: "facts" }, [["Email", user.email], ["Site", user.site_id], ["Status", user.status],
       ["Created", when(user.created_at)], ["Authenticator app", user.totp_enabled ? "Set up" : "None"]]
       .map(([k, v]) => [h("dt", {}, k), h("dd", { "data-testid": `user-${k.toLowerCase()}` }, v)])));
   const picker = accountPicker(params.site, user.linked_accounts || [], canWrite);
   if (canWrite) {
-    main.append(h("h2", {}, "Edit"), form([
+    add(main, h("h2", {}, "Edit"), form([
       field("First name", "first_name", { value: user.first_name }),
       field("Last name", "last_name", { value: user.last_name }),
       picker.el,
@@ -128,7 +128,7 @@ export async function detail({ main, alert, params, canWrite }) {
       sessionStorage.setItem("portal.admin.notice", "User saved.");
       navigate(path, { replace: true });
     }, alert));
-    main.append(h("h2", {}, "Actions"), h("div", { class: "actions" }, ACTIONS.map(([action, label, conflict]) =>
+    add(main, h("h2", {}, "Actions"), h("div", { class: "actions" }, ACTIONS.map(([action, label, conflict]) =>
       h("button", { type: "button", class: "secondary", onclick: async (event) => {
         event.target.disabled = true;
         try {
@@ -143,11 +143,11 @@ export async function detail({ main, alert, params, canWrite }) {
         }
       } }, label))));
   } else {
-    main.append(h("h2", {}, "Linked accounts"), picker.el);
+    add(main, h("h2", {}, "Linked accounts"), picker.el);
   }
-  main.append(h("p", {}, h("a", { href: `/admin/diagnostics?site=${encodeURIComponent(params.site)}&user_id=${encodeURIComponent(user.user_id)}&email=${encodeURIComponent(user.email)}` }, "Diagnose this user")));
+  add(main, h("p", {}, h("a", { href: `/admin/diagnostics?site=${encodeURIComponent(params.site)}&user_id=${encodeURIComponent(user.user_id)}&email=${encodeURIComponent(user.email)}` }, "Diagnose this user")));
   const payments = await adminApi("GET", `${base}/payments`);
-  main.append(h("h2", {}, "Payments"), payments.payments.length
+  add(main, h("h2", {}, "Payments"), payments.payments.length
     ? table("Payments of this user", [
         ["Payment", (p) => h("a", { href: `/admin/diagnostics?site=${encodeURIComponent(params.site)}&payment_id=${encodeURIComponent(p.payment_id)}` }, p.payment_id)],
         ["Status", (p) => p.status], ["Amount", (p) => money(p.amount)], ["Date", (p) => date(p.payment_date)]], payments.payments)
@@ -157,11 +157,11 @@ export async function detail({ main, alert, params, canWrite }) {
 export async function accounts({ main, query }) {
   const { field: siteSelect, site } = await siteField(query.get("site"));
   const account = (query.get("account_id") || "").trim();
-  main.append(h("h1", { tabindex: "-1" }, "Users of an account"),
+  add(main, h("h1", { tabindex: "-1" }, "Users of an account"),
     filterForm([siteSelect, field("Account number", "account_id", { value: account }, "For example A-000002.")], "Find users"));
   if (!account) return;
   const found = await adminApi("GET", `/admin/sites/${encodeURIComponent(site)}/accounts/${encodeURIComponent(account)}/users`);
-  main.append(found.items.length
+  add(main, found.items.length
     ? table(`Users linked to ${found.account_id} on ${site}`, [
         ["Name", (u) => h("a", { href: userPath(site, u.user_id) }, `${u.first_name} ${u.last_name}`)],
         ["Email", (u) => u.email], ["Status", (u) => u.status]], found.items)
