@@ -36,6 +36,20 @@ def shipped_bytes() -> dict[str, int]:
     return {"files": len(files), "raw": raw, "gzip": zipped}
 
 
+# admin console (issue #11, part 2b): its own files plus the borrower app's generic modules it imports.
+ADMIN_APP = ROOT / "web" / "admin"
+ADMIN_SHARED = ("js/dom.js", "js/router.js", "js/ui.js", "js/api.js", "app.css")
+
+
+def admin_shipped_bytes() -> dict[str, int]:
+    """What a browser fetches for the admin console, raw and gzipped file by file (as `shipped_bytes`)."""
+    files = [p for p in ADMIN_APP.rglob("*") if p.suffix in {".js", ".css", ".html"}]
+    files += [APP / name for name in ADMIN_SHARED]
+    raw = sum(p.stat().st_size for p in files)
+    zipped = sum(len(gzip.compress(p.read_bytes(), 9)) for p in files)
+    return {"files": len(files), "raw": raw, "gzip": zipped}
+
+
 def _get(url: str, token: str | None = None) -> Any:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 - loopback
@@ -55,7 +69,7 @@ def run() -> dict[str, Any]:
 
     from local.web_runtime import web_runtime
 
-    result: dict[str, Any] = {"bytes": shipped_bytes()}
+    result: dict[str, Any] = {"bytes": shipped_bytes(), "admin_bytes": admin_shipped_bytes()}
     with tempfile.TemporaryDirectory() as state, web_runtime(Path(state)) as portal:
         personas = json.loads(portal.paths.personas.read_text())
         user = next(s for s in personas["sites"] if s["site_id"] == SITE)["users"][0]
@@ -105,11 +119,14 @@ def run() -> dict[str, Any]:
 
 def table(result: dict[str, Any]) -> str:
     b = result["bytes"]
+    a = result["admin_bytes"]
     lines = [
         "| measure | value |",
         "|---|---|",
         f"| borrower app JS + CSS + HTML ({b['files']} files) | {b['raw'] / 1024:.1f} KB raw, "
         f"{b['gzip'] / 1024:.1f} KB gzipped (budget 100 KB gzipped) |",
+        f"| admin console JS + CSS + HTML ({a['files']} files, shared ones included) | {a['raw'] / 1024:.1f} KB raw, "
+        f"{a['gzip'] / 1024:.1f} KB gzipped (budget 100 KB gzipped) |",
         f"| API requests to show the home page | {len(result['api_requests'])}: "
         + ", ".join(f"`{u}`" for u in result["api_requests"])
         + " |",

@@ -103,6 +103,7 @@ def banner(paths: Paths, enduser_url: str, admin_url: str, scheduler: Any, web_u
     lines = [
         "",
         *([f"  Web app       {web_url}/sites/<site>/sign-in   (open it in a browser)"] if web_url else []),
+        *([f"  Admin console {web_url}/admin/   (admin@example.com / Admin-Demo-2026!)"] if web_url else []),
         f"  End-user API  {enduser_url}   (try: curl {enduser_url}/health)",
         f"  Admin API     {admin_url}   (token: portal-local admin-token)",
         f"  OpenAPI       {enduser_url}/openapi.json   {admin_url}/openapi.json",

@@ -182,7 +182,7 @@ def cmd_serve(args: argparse.Namespace, *, prepare: bool = False) -> int:
         verifier = CognitoJwtVerifier(services.moto_endpoint, services.admin_pool)
         enduser = GatewayServer(Gateway("enduser"), ports.enduser, log).start()
         admin = GatewayServer(Gateway("admin", verifier), ports.admin, log).start()
-        web = WebServer(ports.web, enduser.url, admin.url, log).start()
+        web = WebServer(ports.web, enduser.url, admin.url, log, admin_cognito=_admin_cognito(services)).start()
         scheduler = Scheduler(lambda s: log(bootstrap.fire_schedule(s))).start()
         # The payments writer's event source mapping: a stored payment is Scheduled within seconds.
         poller = PaymentsPoller(services.moto_endpoint, payments_queue_url(services.moto_endpoint), log).start()
@@ -216,6 +216,11 @@ def cmd_serve(args: argparse.Namespace, *, prepare: bool = False) -> int:
         PATHS.runtime_file.unlink(missing_ok=True)
     print("stopped; data kept in .local/ (make reset starts over)", flush=True)
     return 0
+
+
+def _admin_cognito(services: Any) -> dict[str, str]:
+    """config.json's `admin_cognito` (admin console, issue #11 part 2b): the console signs in at the moto server."""
+    return {"endpoint": f"{services.moto_endpoint}/", "client_id": services.admin_pool.client_id}
 
 
 def _services() -> Any:

@@ -57,7 +57,9 @@ def web_runtime(state: Path) -> Iterator[WebRuntime]:
             quiet = lambda _: None  # noqa: E731 - the access log would drown the test output
             enduser = GatewayServer(Gateway("enduser", web_origin=web_origin), ports.enduser, quiet).start()
             admin = GatewayServer(Gateway("admin", verifier, web_origin=web_origin), ports.admin, quiet).start()
-            web = WebServer(ports.web, enduser.url, admin.url, quiet).start()
+            # admin console (issue #11, part 2b): it signs in against the admin pool on the moto server.
+            cognito = {"endpoint": f"{services.moto_endpoint}/", "client_id": services.admin_pool.client_id}
+            web = WebServer(ports.web, enduser.url, admin.url, quiet, admin_cognito=cognito).start()
             try:
                 yield WebRuntime(paths, web.url, enduser.url, admin.url)
             finally:

@@ -17,6 +17,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from local.aws_local import DEMO_ADMINS
 from local.outbox import list_messages
 from local.web_runtime import WebRuntime, web_runtime
 
@@ -98,3 +99,18 @@ def assert_fits(page: Page, width: int = 320) -> None:
 
 def link_in(message: dict[str, Any], page_name: str) -> str:
     return next(link for link in message["links"] if re.search(rf"/{page_name}\?token=", link))
+
+
+# admin console (issue #11, part 2b): the demo admins of the local admin pool (local/aws_local.py).
+ADMIN_LOGINS = {group: (email, password) for email, password, group in DEMO_ADMINS}
+
+
+def admin_sign_in(page: Page, runtime: WebRuntime, group: str = "portal-admins", then: str = "/admin/") -> None:
+    """Through the console's sign-in page (the local pool has no TOTP: password only), then open `then`."""
+    email, password = ADMIN_LOGINS[group]
+    page.goto(f"{runtime.web_url}{then}")
+    expect(page.get_by_role("heading", name="Admin sign-in")).to_be_visible()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text(f"Signed in as {email}")).to_be_visible()

@@ -1,4 +1,4 @@
-"""`make screenshots`: docs/screenshots/*.png of the main borrower pages (PORTAL_SCREENSHOTS names the folder).
+"""`make screenshots`: docs/screenshots/*.png of the main borrower and admin pages (PORTAL_SCREENSHOTS: folder).
 
 In a plain test run (no PORTAL_SCREENSHOTS) the same walk runs and the pictures go to a temporary folder, so
 the target cannot rot unnoticed: each picture must be written and be a PNG of the page it names.
@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from local.web_runtime import WebRuntime
 
-from .conftest import personas, sign_in
+from .conftest import admin_sign_in, personas, sign_in
 
 
 def test_screenshots_of_the_main_pages(page: Page, portal: WebRuntime, tmp_path: Path) -> None:
@@ -56,4 +56,26 @@ def test_screenshots_of_the_main_pages(page: Page, portal: WebRuntime, tmp_path:
     page.screenshot(path=folder / "home-320px.png")
     shots.append(folder / "home-320px.png")
     for path in shots:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path
+
+
+# admin console (issue #11, part 2b): the site editor with its preview, the users, a diagnostic.
+def test_screenshots_of_the_admin_console(page: Page, portal: WebRuntime, tmp_path: Path) -> None:
+    folder = Path(os.environ.get("PORTAL_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1100, "height": 760})
+    admin_sign_in(page, portal, then="/admin/sites/summit")
+    expect(page.get_by_test_id("branding-preview")).to_contain_text("Summit Equipment Finance")
+    shots = {"admin-site": folder / "admin-site.png"}
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.screenshot(path=shots["admin-site"], full_page=True)
+    page.get_by_role("link", name="Users").click()
+    expect(page.get_by_role("table", name="Users of summit")).to_be_visible()
+    shots["admin-users"] = folder / "admin-users.png"
+    page.screenshot(path=shots["admin-users"], full_page=True)
+    page.goto(f"{portal.web_url}/admin/diagnostics?site=summit&account_id=A-000007")
+    expect(page.get_by_test_id("result-linkability")).to_contain_text("Verdict: Not linkable")
+    shots["admin-diagnostic"] = folder / "admin-diagnostic.png"
+    page.screenshot(path=shots["admin-diagnostic"], full_page=True)
+    for path in shots.values():
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from local.services import free_port
-from local.web_server import APP_DIR, WebServer
+from local.web_server import ADMIN_DIR, APP_DIR, WebServer
 
 pytestmark = pytest.mark.e2e
 ENDUSER, ADMIN = "http://127.0.0.1:18000", "http://127.0.0.1:18001"
@@ -86,3 +86,51 @@ def test_only_get_and_head(web: str) -> None:
 def test_the_log_never_carries_the_query(web: str) -> None:
     get(f"{web}/sites/summit/reset-password?token=SeCrEtToKeN")
     assert LOGGED and not [line for line in LOGGED if "SeCrEtToKeN" in line]
+
+
+# admin console (issue #11, part 2b): /admin/ files, its SPA fallback, config.json's admin_cognito, its CSP.
+COGNITO = {"endpoint": "https://cognito-idp.eu-west-1.amazonaws.com/", "client_id": "abc123"}
+
+
+@pytest.fixture(scope="module")
+def web_with_console() -> Iterator[str]:
+    server = WebServer(free_port(), ENDUSER, ADMIN, log=LOGGED.append, admin_cognito=COGNITO).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("path", ["/admin", "/admin/", "/admin/users", "/admin/sites/summit/users/u-1?x=1"])
+def test_console_paths_get_the_console_whose_csp_may_call_the_admin_pool(web_with_console: str, path: str) -> None:
+    status, headers, body = get(f"{web_with_console}{path}")
+    assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
+    assert body == (ADMIN_DIR / "index.html").read_bytes()
+    assert (
+        f"connect-src 'self' {ENDUSER} {ADMIN} https://cognito-idp.eu-west-1.amazonaws.com;"
+        in headers["Content-Security-Policy"]
+    )
+
+
+def test_the_borrower_app_may_not_call_the_admin_pool(web_with_console: str) -> None:
+    csp = get(f"{web_with_console}/sites/summit/sign-in")[1]["Content-Security-Policy"]
+    assert f"connect-src 'self' {ENDUSER} {ADMIN};" in csp
+
+
+def test_config_names_the_admin_pool_for_the_console(web_with_console: str) -> None:
+    config = json.loads(get(f"{web_with_console}/config.json")[2])
+    assert config == {"enduser_api": ENDUSER, "admin_api": ADMIN, "admin_cognito": COGNITO}
+
+
+def test_console_files_are_served_and_missing_ones_are_404(web_with_console: str) -> None:
+    status, headers, body = get(f"{web_with_console}/admin/js/main.js")
+    assert status == 200 and headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert body == (ADMIN_DIR / "js" / "main.js").read_bytes()
+    for path in ["/admin/js/nope.js", "/admin/../pyproject.toml", "/admin/%2e%2e/pyproject.toml", "/admin/.git"]:
+        assert get(f"{web_with_console}{path}")[0] == 404, path
+
+
+def test_the_console_page_has_no_inline_script_or_style(web_with_console: str) -> None:
+    page = get(f"{web_with_console}/admin/")[2].decode()
+    assert '<script type="module" src="/admin/js/main.js"></script>' in page
+    assert "<style" not in page and "style=" not in page and "onclick" not in page.lower()
