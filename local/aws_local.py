@@ -117,6 +117,9 @@ def ensure_admin_pool(endpoint: str) -> AdminPool:
             UserPoolId=pool_id,
             ClientName="admin-console",
             ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            # Cognito's ID token carries the email (every attribute is readable by default); moto's only the
+            # ones named here. Without it the audit log records an admin's writes with an empty actor_email.
+            ReadAttributes=["email", "email_verified"],
         )["UserPoolClient"]["ClientId"]
     return AdminPool(pool_id, client_id)
 

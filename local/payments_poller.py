@@ -62,5 +62,23 @@ class PaymentsPoller:
         response = invoke("payments_writer", sqs_event([message], queue="payments"))
         failed = {f.get("itemIdentifier") for f in (response or {}).get("batchItemFailures", [])}
         if failed:
-            self._log("payments writer: a payment message failed; SQS will deliver it again")
+            self._log(failure_note(message))
         return message["MessageId"] not in failed
+
+
+def failure_note(message: dict[str, Any]) -> str:
+    """The log line of a failed delivery: whether SQS delivers the message again or this was its last try (then
+    the dead-letter queue has it and only the sweep of an incremental sync brings the payment on)."""
+    from local.aws_local import PAYMENTS_MAX_RECEIVES
+
+    try:
+        received = int(message.get("Attributes", {}).get("ApproximateReceiveCount", 0))
+    except ValueError:
+        received = 0
+    if received >= PAYMENTS_MAX_RECEIVES:
+        return (
+            f"payments writer: a payment message failed its last delivery ({received} of {PAYMENTS_MAX_RECEIVES});"
+            " it goes to the dead-letter queue, the sweep of the next incremental sync takes the payment on"
+        )
+    delivery = f"delivery {received or '?'} of {PAYMENTS_MAX_RECEIVES}"
+    return f"payments writer: a payment message failed ({delivery}); SQS will deliver it again"

@@ -13,6 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from admin import accounts, audit, diagnostics, payments, sites, sync, users
+from portal.api.admin_auth import refuse_support_writes_before_validation
 from portal.api.resolver import add_meta_routes, make_resolver
 from portal.observability import logger, metrics
 
@@ -26,6 +27,7 @@ app = make_resolver(
     diagnostics.router,
 )
 add_meta_routes(app, title="Customer Portal admin API")
+refuse_support_writes_before_validation(app)
 
 
 @metrics.log_metrics

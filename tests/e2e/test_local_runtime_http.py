@@ -104,6 +104,15 @@ def test_admin_tokens_verify_against_the_pools_jwks(runtime: tuple[LocalServices
     assert verifier("not-a-jwt") is None
 
 
+def test_admin_tokens_carry_the_email_the_audit_log_records(runtime: tuple[LocalServices, str, str]) -> None:
+    # Given make run's admin pool / When a demo admin signs in
+    services, _, _ = runtime
+    token = aws_local.admin_token(services.moto_endpoint, services.admin_pool, "admin@example.com")
+    claims = aws_local.CognitoJwtVerifier(services.moto_endpoint, services.admin_pool)(token)
+    # Then the ID token names them, as Cognito's does: the audit entry's "who" (actor_email) comes from it
+    assert claims is not None and claims["email"] == "admin@example.com"
+
+
 # --- the gateway as a hostile client sees it ---------------------------------------------------------------
 def raw(base: str, request: bytes, timeout: float = 30) -> tuple[int, dict[str, str], bytes]:
     """Send bytes as they are and read until the server closes; (status, headers, body), status 0 if closed."""

@@ -79,3 +79,21 @@ def test_in_aws_a_full_run_is_a_message_the_sync_worker_reads(world: World) -> N
     assert status == 202, body
     [message] = sqs.receive_message(QueueUrl=queue)["Messages"]
     assert read_sync_message(message["Body"]) == FullSyncMessage(run_id=body["run_id"])
+
+
+def test_a_second_full_run_requested_before_the_first_started_is_409(world: World) -> None:
+    # Given a full run requested in AWS: a message on the queue that no worker has read yet
+    from portal.services.admin_sync import QueuedFullSync
+
+    sqs = client("sqs")
+    queue = sqs.create_queue(QueueName="sync-chunks")["QueueUrl"]
+    object.__setattr__(world.wiring.admin_sync, "_start", QueuedFullSync(sqs, queue))
+    status, first = admin("POST", "/admin/sync/full")
+    assert status == 202, first
+    # When an admin asks again (a double click) / Then it is 409 naming the requested run, and one message is queued
+    status, body = admin("POST", "/admin/sync/full")
+    assert (status, body["error"]["code"]) == (409, "sync_running")
+    assert admin("GET", "/admin/sync")[1]["running"]["run_id"] == first["run_id"]
+    assert len(sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]) == 1
+    # And the requested run itself still takes the lease when the worker starts it
+    assert state(world).acquire_lease(first["run_id"], world.clock(), 3 * 60 * 60) is None

@@ -104,6 +104,21 @@ def test_edit_names_and_links_keeps_the_index_current(world: World) -> None:
     assert edit[0]["before"]["first_name"] == "Robert" and edit[0]["after"]["account_ids"] == ["A-20"]
 
 
+def test_a_user_who_follows_the_registration_link_is_found_as_active(world: World) -> None:
+    # Given a user an admin created (Pending) who follows the registration link and chooses a password
+    user_id = create(world, "reg@example.com", "Jon", "Smyth")
+    token = world.outbox.last("reg@example.com").token
+    verify = api_event("POST", "/sites/summit/enrollment/verify", body={"token": token, "password": PASSWORD})
+    assert call("login", verify)[0] == 204
+    # When staff search for them / Then the search says Active, and the Pending filter no longer finds them
+    found = admin("GET", USERS, query={"q": "John Smith"})[1]["users"]
+    assert [(u["user_id"], u["status"]) for u in found] == [(user_id, "Active")]
+    assert admin("GET", USERS, query={"q": "smyth", "status": "Pending"})[1]["users"] == []
+    assert [u["user_id"] for u in admin("GET", USERS, query={"q": "smyth", "status": "Active"})[1]["users"]] == [
+        user_id
+    ]
+
+
 @pytest.mark.parametrize("field", ["email", "site_id"])
 def test_email_and_site_cannot_change(world: World, field: str) -> None:
     user_id = create(world, "fixed@example.com")

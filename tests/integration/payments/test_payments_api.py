@@ -261,7 +261,7 @@ def test_cancel_of_a_scheduled_payment_asks_the_writer(world: Payments) -> None:
     bank_id = bank(world)
     payment_id = world.pay(**order(bank_id)).body["payment_id"]
     world.queued()
-    _set_status(world, payment_id, "Scheduled")
+    _set_status(world, payment_id, "Scheduled", "pending")  # as the writer leaves it: row written, no EFT run
     answer = world.request("POST", f"/sites/{SITE}/payments/{payment_id}/cancel")
     assert (answer.status, answer.body) == (202, {"status": "Pending Cancel"})
     assert [m["payment_id"] for m in world.queued()] == [payment_id]
@@ -269,7 +269,7 @@ def test_cancel_of_a_scheduled_payment_asks_the_writer(world: Payments) -> None:
     assert world.request("POST", f"/sites/{SITE}/payments/{payment_id}/cancel").error() == "cancel_in_progress"
 
 
-@pytest.mark.parametrize(("status", "eft"), [("Paid", None), ("Scheduled", "Processed")])
+@pytest.mark.parametrize(("status", "eft"), [("Paid", "paid"), ("Scheduled", "picked_up")])
 def test_cancel_after_an_eft_run_picked_it_up_is_409(world: Payments, status: str, eft: str | None) -> None:
     bank_id = bank(world)
     payment_id = world.pay(**order(bank_id)).body["payment_id"]

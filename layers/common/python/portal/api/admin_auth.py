@@ -12,7 +12,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from portal.domain.errors import Forbidden, Unauthorized
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from portal.domain.errors import DomainError, Forbidden, Unauthorized
 
 ADMINS = "portal-admins"
 SUPPORT = "portal-support"
@@ -68,3 +71,26 @@ def require_admin(staff: StaffMember) -> StaffMember:
     if not staff.may_write:
         raise Forbidden("Support accounts can read but not change anything.", code="read_only")
     return staff
+
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def refuse_support_writes_before_validation(app: APIGatewayRestResolver) -> None:
+    """Powertools validates a request body before the route (and its `require_admin`) runs, so a support token's
+    write with a bad body would get the 422 listing the wrong fields. A write by support is 403 `read_only`
+    whatever its body: the role decides first, then the body (admins keep their 422)."""
+    handlers = app.exception_handler_manager
+    invalid_answer = handlers.lookup_exception_handler(RequestValidationError)
+    domain_answer = handlers.lookup_exception_handler(DomainError)
+    if invalid_answer is None or domain_answer is None:
+        raise RuntimeError("make_resolver's error handlers must be registered first")
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(error: RequestValidationError) -> Response:
+        if app.current_event.http_method not in READ_METHODS:
+            try:
+                require_admin(staff_from_event(app.current_event))
+            except DomainError as refused:
+                return domain_answer(refused)
+        return invalid_answer(error)

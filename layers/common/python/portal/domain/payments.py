@@ -139,7 +139,9 @@ def allocate_all(amount: Decimal, open_amounts: Sequence[tuple[str, str, Decimal
 def cancel_target(status: str, allocations: Sequence[Mapping[str, Any]]) -> PaymentStatus:
     """Where a cancel request takes a payment: Pending → Canceled (nothing written to ASPIRE yet), Scheduled →
     Pending Cancel (the writer cancels the rows). Anything an EFT run picked up, Paid or Canceled: 409."""
-    picked_up = any(str(a.get("eft_status") or "") not in ("", "Pending") for a in allocations)
+    # Not taken by an EFT run yet: no state, or "pending" in the writer's vocabulary (`payment_writer.eft_status`,
+    # set once the row is written); the API stores a new allocation as "Pending", hence the case-insensitive test.
+    picked_up = any(str(a.get("eft_status") or "").lower() not in ("", "pending") for a in allocations)
     if status == "Pending" and not picked_up:
         return "Canceled"
     if status == "Scheduled" and not picked_up:

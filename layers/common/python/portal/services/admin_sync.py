@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from portal.services.sync import SyncEngine
 
 JOBS = ("incremental", "daily", "full", "customer")
+REQUEST_LEASE_S = 10 * 60  # a requested full run holds the lease this long until it starts and re-takes it
 
 
 class FullSyncStarter(Protocol):
@@ -91,11 +92,19 @@ class AdminSync:
         }
 
     def start_full(self) -> str:
-        holder = self._state.lease(self._clock())
+        # The lease is taken here, under the new run's id, not only read: a second request before the run
+        # starts (a double click; in AWS the message may wait in the queue) is then 409 too, instead of a 202
+        # whose run is silently skipped. The run re-takes its own lease for its whole length; a request whose
+        # run never starts frees the lease after REQUEST_LEASE_S.
+        run_id = str(uuid.uuid4())
+        holder = self._state.acquire_lease(run_id, self._clock(), REQUEST_LEASE_S)
         if holder is not None:
             raise Conflict("A sync run is in progress; start the full resync when it has finished.", "sync_running")
-        run_id = str(uuid.uuid4())
-        self._start(run_id)
+        try:
+            self._start(run_id)
+        except Exception:
+            self._state.release_lease(run_id)  # nothing will run: do not hold the other jobs off for nothing
+            raise
         logger.info("full sync requested", extra={"run_id": run_id})
         return run_id
 

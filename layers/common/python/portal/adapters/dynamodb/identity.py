@@ -720,9 +720,18 @@ class DynamoIdentityStore:
             f" AND {_equals_or_absent('#serial', ':serial', token.serial)}"
             f" AND {_equals_or_absent('password_version', ':version', token.password_version)}"
         )
+        # A Pending user becoming Active: the search index entries carry the status (the search's filter), so
+        # they change in the same transaction, as in `set_status`.
+        record = self.get_user(token.site_id, token.user_id) if activate else None
+        index = (
+            self._index_puts(token.site_id, token.user_id, {**user_fields(record.user), "status": values[":active"]})
+            if record is not None
+            else []
+        )
         try:
             self._client.transact_write_items(
                 TransactItems=[
+                    *index,
                     {
                         "Update": {
                             "TableName": self._table,
