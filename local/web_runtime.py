@@ -18,7 +18,8 @@ from pathlib import Path
 
 from local import aws_local, bootstrap
 from local.gateway import Gateway, GatewayServer, function_module
-from local.runtime import Paths, Ports
+from local.payments_poller import PaymentsPoller
+from local.runtime import Paths, Ports, payments_queue_url
 from local.services import free_port, local_services
 from local.web_server import WebServer
 
@@ -58,9 +59,12 @@ def web_runtime(state: Path) -> Iterator[WebRuntime]:
             enduser = GatewayServer(Gateway("enduser", web_origin=web_origin), ports.enduser, quiet).start()
             admin = GatewayServer(Gateway("admin", verifier, web_origin=web_origin), ports.admin, quiet).start()
             web = WebServer(ports.web, enduser.url, admin.url, quiet).start()
+            # payments: the writer's event source mapping, as in `make run` (a payment is Scheduled in seconds)
+            poller = PaymentsPoller(services.moto_endpoint, payments_queue_url(services.moto_endpoint)).start()
             try:
                 yield WebRuntime(paths, web.url, enduser.url, admin.url)
             finally:
+                poller.stop()
                 web.stop()
                 enduser.stop()
                 admin.stop()
