@@ -145,9 +145,10 @@ def test_pay_one_contract_review_confirm_and_see_it_scheduled(page: Page, portal
     bank = ensure_verified_bank_account(page, portal, SITE)
     contract = payable(page, portal)
     before = len(payments_of(page, portal, SITE))
-    # When she opens Make a payment and picks the contract
-    page.get_by_role("link", name="Make a payment").click()
-    page.get_by_role("radio", name=re.compile(rf"^Contract {contract['contract_id']}:")).check()
+    # When she presses Pay on that contract's card on the home page
+    page.get_by_role("link", name=f"Pay {contract['contract_id']}", exact=True).click()
+    # Then Make a payment opens with that contract chosen
+    expect(page.get_by_role("radio", name=re.compile(rf"^Contract {contract['contract_id']}:"))).to_be_checked()
     # Then its open invoices are listed and its open amount is prefilled (the API's string, no sums here)
     for invoice in contract["open_invoices"]:
         expect(page.get_by_text(re.compile(rf"Invoice {invoice['invoice_number']}\b"))).to_be_visible()
@@ -425,6 +426,8 @@ def test_with_payments_off_the_site_shows_no_entry_and_no_payment_data(page: Pag
         nav = page.get_by_role("navigation", name="Main")
         # Then the nav has no payment entries, the payment pages say "not available", and nothing is asked
         expect(nav.get_by_role("link")).to_have_text(["Contracts", "Lines of credit", "Profile"])
+        expect(page.get_by_test_id("contracts-open").get_by_role("link").first).to_be_visible()
+        expect(page.get_by_role("link", name=re.compile(r"^Pay "))).to_have_count(0)
         for path in ("payments/new", "payments", "bank-accounts", "payments/P-anything"):
             page.goto(f"{portal.web_url}/sites/{SITE}/{path}")
             expect(page.get_by_role("heading", name="Payments are not available")).to_be_visible()

@@ -69,8 +69,7 @@ export async function payment(context) {
       fact("From bank account", `ending ${p.bank_last4}`),
       fact("Reference", h("code", {}, p.payment_id))),
     actions,
-    h("h2", {}, "Status history"),
-    historyBox);
+    historyBox); // the table's caption names it
 
   function showActions() {
     if (!CANCELABLE.has(p.status)) return actions.replaceChildren();
