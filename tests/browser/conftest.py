@@ -160,3 +160,15 @@ def set_payments_enabled(runtime: WebRuntime, site: str, enabled: bool) -> None:
     )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         assert response.status == 200
+
+
+def set_bank_verification(mode: str) -> None:
+    """The instance's bank verification mode, as `portal-local settings --bank-verification MODE` sets it."""
+    from datetime import UTC, datetime
+
+    from portal.wiring import Wiring
+
+    repo = Wiring.from_env().sites
+    settings = repo.get_settings()
+    since = datetime.now(UTC).isoformat() if mode == "existing_only" else None
+    repo.put_settings(settings.model_copy(update={"bank_verification_mode": mode, "bank_verification_since": since}))

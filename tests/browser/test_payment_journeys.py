@@ -27,6 +27,7 @@ from .conftest import (
     ensure_verified_bank_account,
     payments_of,
     personas,
+    set_bank_verification,
     set_payments_enabled,
     sign_in,
     unique_account_number,
@@ -119,6 +120,35 @@ def test_a_bad_routing_number_is_shown_next_to_its_field_then_the_account_is_add
     # Then it is gone
     expect(page.get_by_role("alert")).to_have_text(f"The savings account ending {number[-4:]} was removed.")
     expect(page.get_by_role("listitem").filter(has_text=f"ending {number[-4:]}")).to_have_count(0)
+
+
+def test_an_unverified_account_says_how_to_get_it_verified_and_is_not_offered_for_payments(
+    page: Page, portal: WebRuntime
+) -> None:
+    # Given the instance accepts only accounts ASPIRE has on file, and a borrower adds one it has not
+    signed_in(page, portal)
+    ensure_verified_bank_account(page, portal, SITE)
+    set_bank_verification("existing_only")
+    try:
+        number = unique_account_number()
+        page.goto(f"{portal.web_url}/sites/{SITE}/bank-accounts")
+        page.get_by_label("Account holder name").fill("Diego Patel")
+        page.get_by_label("Routing number").fill(GOOD_ROUTING)
+        page.get_by_label("Account number").fill(number)
+        page.get_by_role("button", name="Add bank account").click()
+        # Then the API's message says how to get it verified, and so does its card in the list
+        expect(page.get_by_role("alert")).to_contain_text("saved but not verified yet")
+        expect(page.get_by_role("alert")).to_contain_text("call Harvest Ag Finance or write to")
+        card = page.get_by_test_id("bank-accounts").get_by_role("listitem").filter(has_text=f"ending {number[-4:]}")
+        expect(card).to_contain_text("Not verified yet, so it cannot be used for payments.")
+        assert_accessible(page)
+        # And Make a payment does not offer it
+        page.goto(f"{portal.web_url}/sites/{SITE}/payments/new")
+        accounts = page.get_by_label("From bank account").locator("option")
+        expect(accounts.first).to_be_attached()
+        assert not [t for t in accounts.all_inner_texts() if f"ending {number[-4:]}" in t]
+    finally:
+        set_bank_verification("allow_any")
 
 
 def test_an_account_with_a_payment_in_progress_cannot_be_removed(page: Page, portal: WebRuntime) -> None:
