@@ -176,6 +176,7 @@ def test_pay_one_contract_review_confirm_and_see_it_scheduled(page: Page, portal
     contract = payable(page, portal)
     before = len(payments_of(page, portal, SITE))
     # When she presses Pay on that contract's card on the home page
+    expect(page.get_by_test_id("contracts-open")).to_be_visible(timeout=30_000)  # slow when the machine is busy
     page.get_by_role("link", name=f"Pay {contract['contract_id']}", exact=True).click()
     # Then Make a payment opens with that contract chosen
     expect(page.get_by_role("radio", name=re.compile(rf"^Contract {contract['contract_id']}:"))).to_be_checked()
