@@ -18,7 +18,8 @@ from pathlib import Path
 
 from local import aws_local, bootstrap
 from local.gateway import Gateway, GatewayServer, function_module
-from local.runtime import Paths, Ports
+from local.payments_poller import PaymentsPoller
+from local.runtime import Paths, Ports, payments_queue_url
 from local.services import free_port, local_services
 from local.web_server import WebServer
 
@@ -60,9 +61,12 @@ def web_runtime(state: Path) -> Iterator[WebRuntime]:
             # admin console (issue #11, part 2b): it signs in against the admin pool on the moto server.
             cognito = {"endpoint": f"{services.moto_endpoint}/", "client_id": services.admin_pool.client_id}
             web = WebServer(ports.web, enduser.url, admin.url, quiet, admin_cognito=cognito).start()
+            # payments: the writer's event source mapping, as in `make run` (a payment is Scheduled in seconds)
+            poller = PaymentsPoller(services.moto_endpoint, payments_queue_url(services.moto_endpoint)).start()
             try:
                 yield WebRuntime(paths, web.url, enduser.url, admin.url)
             finally:
+                poller.stop()
                 web.stop()
                 enduser.stop()
                 admin.stop()

@@ -114,3 +114,77 @@ def admin_sign_in(page: Page, runtime: WebRuntime, group: str = "portal-admins",
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_text(f"Signed in as {email}")).to_be_visible()
+
+
+# --- payments (issue #11, part 2a) -------------------------------------------------------------------------------
+GOOD_ROUTING = "021000021"  # passes the ABA checksum
+BAD_ROUTING = "123456789"  # nine digits that fail it
+
+
+def unique_account_number() -> str:
+    """A fresh account number: the API answers 409 for an account the user saved already (its fingerprint)."""
+    return f"{time.time_ns() % 10**12:012d}"
+
+
+def enduser_call(
+    page: Page, runtime: WebRuntime, site: str, method: str, path: str, body: Any = None, key: str | None = None
+) -> tuple[int, Any]:
+    """The end-user API as the signed-in tab: its session token, without the browser's CORS (page.request)."""
+    token = page.evaluate("(site) => sessionStorage.getItem(`portal.session.${site}`)", site)
+    assert token, "sign in first"
+    headers = {"Authorization": f"Bearer {token}", **({"Idempotency-Key": key} if key else {})}
+    response = page.request.fetch(
+        f"{runtime.enduser_url}/sites/{site}{path}", method=method, headers=headers, data=body
+    )
+    text = response.text()
+    return response.status, json.loads(text) if text else None
+
+
+def ensure_verified_bank_account(page: Page, runtime: WebRuntime, site: str) -> dict[str, Any]:
+    status, accounts = enduser_call(page, runtime, site, "GET", "/bank-accounts")
+    assert status == 200, accounts
+    found = next((a for a in accounts["items"] if a["verified"]), None)
+    if found:
+        return dict(found)
+    body = {"holder_name": "Test Holder", "routing_number": GOOD_ROUTING, "account_number": unique_account_number(),
+            "account_type": "checking", "owner_type": "business"}  # fmt: skip
+    status, created = enduser_call(page, runtime, site, "POST", "/bank-accounts", body)
+    assert status == 201 and created["verified"], created
+    return dict(created)
+
+
+def payments_of(page: Page, runtime: WebRuntime, site: str) -> list[dict[str, Any]]:
+    status, listed = enduser_call(page, runtime, site, "GET", "/payments?limit=100")
+    assert status == 200, listed
+    return list(listed["items"])
+
+
+def set_payments_enabled(runtime: WebRuntime, site: str, enabled: bool) -> None:
+    """Through the admin API as the demo admin (the site's payments switch, PATCH /admin/sites/{site})."""
+    import os
+    import urllib.request
+
+    from local import aws_local
+
+    endpoint = os.environ["AWS_ENDPOINT_URL"]  # the runtime's moto server (set while `portal` runs)
+    token = aws_local.admin_token(endpoint, aws_local.ensure_admin_pool(endpoint), "admin@example.com")
+    request = urllib.request.Request(  # noqa: S310 - loopback
+        f"{runtime.admin_url}/admin/sites/{site}",
+        data=json.dumps({"payments_enabled": enabled}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="PATCH",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        assert response.status == 200
+
+
+def set_bank_verification(mode: str) -> None:
+    """The instance's bank verification mode, as `portal-local settings --bank-verification MODE` sets it."""
+    from datetime import UTC, datetime
+
+    from portal.wiring import Wiring
+
+    repo = Wiring.from_env().sites
+    settings = repo.get_settings()
+    since = datetime.now(UTC).isoformat() if mode == "existing_only" else None
+    repo.put_settings(settings.model_copy(update={"bank_verification_mode": mode, "bank_verification_since": since}))

@@ -1,5 +1,5 @@
 """Every borrower page: 0 WCAG 2.1 A/AA violations (axe-core) and no horizontal scroll at 320 px; the profile's
-authenticator app set up from its QR code, confirmed and removed; the payments nav entry hidden until it exists."""
+authenticator app set up from its QR code, confirmed and removed; the payments nav entries with payments on."""
 
 from __future__ import annotations
 
@@ -113,9 +113,11 @@ def test_the_authenticator_app_is_set_up_from_its_qr_code_confirmed_and_removed(
     expect(page.get_by_role("button", name="Set up an authenticator app")).to_be_visible()
 
 
-def test_no_payments_entry_until_the_payment_pages_exist(page: Page, portal: WebRuntime) -> None:
-    # Harvest has payments switched on, but the payment pages are not built yet: no entry, no placeholder page
+def test_the_payment_entries_show_with_payments_on(page: Page, portal: WebRuntime) -> None:
+    # Harvest has payments switched on (payments off: tests/browser/test_payment_journeys.py)
     user = personas(portal)["harvest"]["users"][1]
     sign_in(page, portal, "harvest", user["email"], user["password"])
     nav = page.get_by_role("navigation", name="Main")
-    expect(nav.get_by_role("link")).to_have_text(["Contracts", "Lines of credit", "Profile"])
+    expect(nav.get_by_role("link")).to_have_text(
+        ["Contracts", "Lines of credit", "Make a payment", "Payment history", "Bank accounts", "Profile"]
+    )

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from local.web_runtime import WebRuntime
 
-from .conftest import admin_sign_in, personas, sign_in
+from .conftest import admin_sign_in, ensure_verified_bank_account, personas, sign_in
 
 
 def test_screenshots_of_the_main_pages(page: Page, portal: WebRuntime, tmp_path: Path) -> None:
@@ -50,6 +50,21 @@ def test_screenshots_of_the_main_pages(page: Page, portal: WebRuntime, tmp_path:
     page.get_by_role("button", name="Set up an authenticator app").click()
     expect(page.get_by_role("img", name="QR code to scan with your authenticator app")).to_be_visible()
     shot("profile")
+    # payments (issue #11, part 2a): bank accounts, the review step, the confirmation, the history
+    ensure_verified_bank_account(page, portal, "summit")
+    page.get_by_role("link", name="Bank accounts").click()
+    expect(page.get_by_test_id("bank-accounts")).to_be_visible()
+    shot("bank-accounts")
+    page.get_by_role("link", name="Make a payment").click()
+    page.get_by_role("button", name="Review payment").click()
+    expect(page.get_by_role("heading", name="Review your payment")).to_be_visible()
+    shot("payment-review")
+    page.get_by_role("button", name="Pay", exact=True).click()
+    expect(page.get_by_test_id("payment-status")).to_have_text("Scheduled")
+    shot("payment-confirmation")
+    page.get_by_role("link", name="Payment history").first.click()
+    expect(page.get_by_role("table", name="Your payments, newest first")).to_be_visible()
+    shot("payment-history")
     page.set_viewport_size({"width": 320, "height": 640})
     page.get_by_role("link", name="Contracts").click()
     expect(page.get_by_test_id("contracts-open")).to_be_visible()

@@ -32,11 +32,12 @@ export function setUnauthorizedHandler(handler) {
   onUnauthorized = handler;
 }
 
-export async function api(site, method, path, { body, auth = true, query } = {}) {
+// `headers`: extra request headers (the payment's Idempotency-Key).
+export async function api(site, method, path, { body, auth = true, query, headers: extra = {} } = {}) {
   const { enduser_api: base } = await loadConfig();
   const url = new URL(`${base}/sites/${encodeURIComponent(site)}${path}`);
   for (const [k, v] of Object.entries(query || {})) if (v !== undefined && v !== null) url.searchParams.set(k, v);
-  const headers = {};
+  const headers = { ...extra };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const token = auth ? session.get(site) : null;
   if (auth && !token) {

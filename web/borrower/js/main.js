@@ -2,10 +2,13 @@
 import { api, branding, session, setUnauthorizedHandler } from "./api.js";
 import { h } from "./dom.js";
 import { match, navigate, route, start } from "./router.js";
-import { alertBox, applyBranding, layout, showError, showNotice } from "./ui.js";
+import { alertBox, applyBranding, layout, registerNav, showError, showNotice } from "./ui.js";
 import * as auth from "./pages/auth.js";
 import * as contracts from "./pages/contracts.js";
 import { profile } from "./pages/profile.js";
+import { pay } from "./pages/payments.js";
+import { bankAccounts } from "./pages/payments-bank.js";
+import { history, payment } from "./pages/payments-history.js";
 
 const S = "/sites/:site";
 route(`${S}/sign-in`, auth.signIn, { title: "Sign in", public: true });
@@ -19,7 +22,15 @@ route(`${S}/contracts/:contract_id`, contracts.contract, { title: "Contract", na
 route(`${S}/contracts/:contract_id/schedule`, contracts.schedule, { title: "Amortization schedule", nav: "home" });
 route(`${S}/lines-of-credit`, contracts.linesOfCredit, { title: "Lines of credit", nav: "lines-of-credit" });
 route(`${S}/profile`, profile, { title: "Your profile", nav: "profile" });
-// Payments pages (issue #11, part 2) go here, with `registerNav` from ui.js for their nav entry.
+// payments (issue #11, part 2a): shown only when the site's branding says payments_enabled; with payments off
+// the nav has no entry and each page says "not available" without asking the API anything.
+route(`${S}/payments/new`, pay, { title: "Make a payment", nav: "payments/new" });
+route(`${S}/payments`, history, { title: "Payment history", nav: "payments" });
+route(`${S}/payments/:payment_id`, payment, { title: "Payment", nav: "payments" });
+route(`${S}/bank-accounts`, bankAccounts, { title: "Bank accounts", nav: "bank-accounts" });
+registerNav({ label: "Make a payment", path: "payments/new", when: (b) => b.payments_enabled });
+registerNav({ label: "Payment history", path: "payments", when: (b) => b.payments_enabled });
+registerNav({ label: "Bank accounts", path: "bank-accounts", when: (b) => b.payments_enabled });
 
 const app = document.getElementById("app");
 let notice = null; // a message to show on the next page (after sign-out, an expired session)

@@ -2,8 +2,8 @@
 import { h } from "./dom.js";
 
 // Nav entries of later features. An entry shows only when its `when(branding)` is true, so the payments pages
-// (issue #11, part 2) add `registerNav({ label: "Payments", path: "payments", when: (b) => b.payments_enabled })`
-// next to their `route(...)` calls; until those pages exist there is no entry and no placeholder page.
+// (issue #11, part 2a) register theirs with `when: (b) => b.payments_enabled` next to their `route(...)` calls
+// in main.js: with payments off there is no entry.
 const extraNav = [];
 export function registerNav(entry) {
   extraNav.push(entry);

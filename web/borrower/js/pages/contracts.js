@@ -7,7 +7,7 @@ import { asOf, table } from "../ui.js";
 const base = (site) => `/sites/${encodeURIComponent(site)}`;
 const TYPES = { OperatingLease: "Operating lease", CapitalLease: "Capital lease", Loan: "Loan" };
 
-function contractCard(site, c) {
+function contractCard(site, c, payable) {
   const due = c.status === "open"
     ? h("dl", { class: "facts" },
         h("div", {}, h("dt", {}, "Next payment"), h("dd", {}, c.next_due_date ? `${money(c.next_due_amount)} on ${date(c.next_due_date)}` : "None scheduled")),
@@ -17,12 +17,16 @@ function contractCard(site, c) {
   return h("li", { class: "card" },
     h("h3", {}, h("a", { href: `${base(site)}/contracts/${encodeURIComponent(c.contract_id)}` }, `Contract ${c.contract_id}`)),
     h("p", { class: "muted" }, c.roles.join(" and ")),
-    due);
+    due,
+    // payments (issue #11, part 2a): only with the site's payments switch on
+    payable && c.status === "open"
+      ? h("p", {}, h("a", { href: `${base(site)}/payments/new?contract=${encodeURIComponent(c.contract_id)}`, class: "button-link", "aria-label": `Pay ${c.contract_id}` }, "Pay"))
+      : null);
 }
 
-function contractList(site, status, heading, empty, page) {
+function contractList(site, status, heading, empty, page, payable = false) {
   const section = h("section", { "aria-labelledby": `h-${status}` }, h("h2", { id: `h-${status}` }, heading));
-  section.append(page.items.length ? h("ul", { class: "cards", "data-testid": `contracts-${status}` }, page.items.map((c) => contractCard(site, c))) : h("p", {}, empty));
+  section.append(page.items.length ? h("ul", { class: "cards", "data-testid": `contracts-${status}` }, page.items.map((c) => contractCard(site, c, payable))) : h("p", {}, empty));
   if (page.next_token) section.append(h("p", { class: "muted" }, "Showing the first 100 contracts."));
   return { section, page };
 }
@@ -33,10 +37,10 @@ export function homeData({ site }) {
   return Promise.all([list("open"), list("closed")]);
 }
 
-export async function home({ site, main, title, data }) {
+export async function home({ site, main, title, data, branding }) {
   main.append(h("h1", { tabindex: "-1" }, title));
   const [openPage, closedPage] = await data;
-  const open = contractList(site, "open", "Open contracts", "You have no open contracts.", openPage);
+  const open = contractList(site, "open", "Open contracts", "You have no open contracts.", openPage, branding.payments_enabled);
   const closed = contractList(site, "closed", "Closed contracts", "No closed contracts.", closedPage);
   const pastDue = open.page.items.filter((c) => !isZero(c.past_due_amount));
   main.append(
