@@ -31,7 +31,7 @@ from local.events import LambdaContextStub, api_event, authorizer_event
 from local.runtime import ROOT, LocalError
 from portal.api.resolver import CORS_HEADERS
 from portal.api.resolver import web_origin as configured_origin
-from portal.api.routes import Api, Route, routes_for
+from portal.api.routes import ROUTES, Api, Route, routes_for
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 
@@ -42,13 +42,20 @@ if _functions_path not in sys.path:
 _modules: dict[str, ModuleType] = {}
 _locks: dict[str, threading.Lock] = {}
 _modules_lock = threading.Lock()
+# Every function behind a REST route runs a Powertools resolver, and Powertools keeps the current event in a
+# CLASS attribute (`BaseRouter.current_event`, set by every resolver's `resolve`): in one process, a request to
+# the contracts function and one to the payments function running at once would read each other's event (its
+# headers, its authorizer context). A Lambda process serves one event at a time, so this never happens in AWS;
+# locally all those functions share this one lock, like one process each serving one event at a time.
+_resolver_lock = threading.Lock()
+_RESOLVER_FUNCTIONS = frozenset(route.function for route in ROUTES)
 
 
 def function_module(name: str) -> ModuleType:
     with _modules_lock:
         if name not in _modules:
             _modules[name] = importlib.import_module(f"{name}.app")
-            _locks[name] = threading.Lock()
+            _locks[name] = _resolver_lock if name in _RESOLVER_FUNCTIONS else threading.Lock()
         return _modules[name]
 
 
@@ -56,10 +63,10 @@ def invoke(function: str, event: dict[str, Any]) -> Any:
     """Run one Lambda invocation locally; every local caller (gateway, scheduler) goes through here.
 
     A Lambda instance serves one event at a time, and the handlers rely on it: Powertools keeps the current
-    event on the module-level resolver (`app.current_event`), so two requests running at once in the same
-    module would read each other's event. Locally all requests share one process, so each function module
-    behaves like ONE warm instance: its invocations are serialized by a per-function lock, while different
-    functions (the authorizer and the route's function, the schedules) still run in parallel.
+    event on the resolver (see `_resolver_lock`), so two requests running at once would read each other's event.
+    Locally all requests share one process, so each function module behaves like ONE warm instance: its
+    invocations are serialized by a lock, one shared by all the resolver functions; the others (the authorizer,
+    the schedules, the payments writer) still run beside them.
     """
     module = function_module(function)
     with _locks[function]:
