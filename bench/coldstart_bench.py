@@ -9,7 +9,7 @@ function alternate in pairs, so machine noise hits both alike, and the medians a
 Then one extra run of each under `-X importtime` lists the modules a function imports beyond the floor, by
 cumulative import time: where to look when trimming a function's cold start.
 
-    .venv/bin/python -m bench.coldstart_bench
+    .venv/bin/python -m bench.coldstart_bench [function ...]     (all API functions by default)
 """
 
 from __future__ import annotations
@@ -124,13 +124,13 @@ def api_functions() -> list[str]:
     return [f.name for f in FUNCTIONS if f.kind in ("api", "authorizer")]
 
 
-def run(pairs: int = PAIRS) -> list[dict[str, Any]]:
+def run(pairs: int = PAIRS, names: list[str] | None = None) -> list[dict[str, Any]]:
     results = []
     with tempfile.TemporaryDirectory(prefix="coldstart-") as state:
         env = _environment(Path(state))
         CODE_PATHS[:] = deployed_code(Path(state) / "code")
         floor_modules = {module for _, module, _ in _import_tree(FLOOR, env)}
-        for name in api_functions():
+        for name in names or api_functions():
             body = f"import {name}.app"
             floor, function = [], []
             for _ in range(pairs):
@@ -174,4 +174,4 @@ def table(results: list[dict[str, Any]]) -> str:
 
 
 if __name__ == "__main__":
-    print(table(run()))
+    print(table(run(names=sys.argv[1:] or None)))  # python -m bench.coldstart_bench [function ...]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from portal.domain.contracts import Money
 from portal.domain.principal import EndUser
@@ -22,21 +22,26 @@ from portal.ports import ContractReader
 MAX_CONTRACTS = 500  # a borrower with more active contracts than this pays through the finance company
 
 
-class OpenInvoice(BaseModel):
+class _Answer(BaseModel):
+    # defer_build: built on first use (the first options or payment request), not at cold start.
+    model_config = ConfigDict(defer_build=True)
+
+
+class OpenInvoice(_Answer):
     invoice_id: str
     invoice_number: str
     due_date: date | None
     balance: Money
 
 
-class ContractOption(BaseModel):
+class ContractOption(_Answer):
     contract_id: str
     account_id: str  # the user's linked account that holds the contract (Customer first): ASPIRE's EFT account
     open_invoices: list[OpenInvoice]
     open_amount: Money
 
 
-class PaymentOptions(BaseModel):
+class PaymentOptions(_Answer):
     contracts: list[ContractOption]
     total_open: Money
 

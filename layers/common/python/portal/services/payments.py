@@ -18,9 +18,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from portal.domain import payments as rules
 from portal.domain.bank import aba_routing_number_check, sec_code_for
@@ -29,11 +29,14 @@ from portal.domain.errors import BadRequest, Conflict, NotFound, ValidationFaile
 from portal.domain.principal import EndUser
 from portal.domain.settings import InstanceSettings, Site
 from portal.domain.sites import SiteMap
-from portal.emails import EmailBranding, EmailContent, payment_accepted_email, payment_canceled_email
 from portal.observability import logger
 from portal.ports import ContractReader
 from portal.services.pagination import PageScope, decode_page_token, encode_page_token, text_position
 from portal.services.payment_options import PaymentOptions, payment_options
+
+if TYPE_CHECKING:
+    # The emails (templates and their branding) load with the first payment mailed, not at cold start.
+    from portal.emails import EmailBranding, EmailContent
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 BANK_PURPOSE = "bank_account"
@@ -76,7 +79,7 @@ class Cipher(Protocol):
 
 
 # Mails the user (looked up by site and user) what `build(address, branding)` makes, recorded for diagnostics.
-Notify = Callable[[str, str, Callable[[str, EmailBranding], EmailContent]], None]
+Notify = Callable[[str, str, Callable[[str, "EmailBranding"], "EmailContent"]], None]
 # Announces a payment to the writer: (site, user, payment id). May raise; the caller logs and goes on.
 Announce = Callable[[str, str, str], None]
 # Runs `create(request)` under Powertools idempotency keyed on request["site_id"/"user_id"/"key"].
@@ -97,14 +100,19 @@ class PaymentsContext:
 
 
 # --- requests and responses -------------------------------------------------------------------------------------
-class BankAccountCreated(BaseModel):
+class _Answer(BaseModel):
+    # defer_build: a model's validator and serializer are built on its first use, not at cold start.
+    model_config = ConfigDict(defer_build=True)
+
+
+class BankAccountCreated(_Answer):
     bank_account_id: str
     last4: str
     verified: bool
     message: str
 
 
-class BankAccountView(BaseModel):
+class BankAccountView(_Answer):
     bank_account_id: str
     holder_name: str
     routing_number: str
@@ -116,24 +124,24 @@ class BankAccountView(BaseModel):
     created_at: str
 
 
-class BankAccountList(BaseModel):
+class BankAccountList(_Answer):
     items: list[BankAccountView]
     next_token: str | None = None
 
 
-class AllocationView(BaseModel):
+class AllocationView(_Answer):
     contract_id: str
     amount: Money
 
 
-class HistoryEntry(BaseModel):
+class HistoryEntry(_Answer):
     status: str
     at: str
     by: str
     note: str | None = None
 
 
-class PaymentSummary(BaseModel):
+class PaymentSummary(_Answer):
     payment_id: str
     status: str
     scope: Literal["contract", "all"]
@@ -152,17 +160,17 @@ class PaymentDetail(PaymentSummary):
     canceled_by: str | None = None
 
 
-class PaymentPage(BaseModel):
+class PaymentPage(_Answer):
     items: list[PaymentSummary]
     next_token: str | None
 
 
-class PaymentListQuery(BaseModel):
+class PaymentListQuery(_Answer):
     limit: int = Field(DEFAULT_PAGE, ge=1, le=MAX_PAGE, description="Items per page, 1-100.")
     next_token: str | None = Field(None, description="The `next_token` of the previous page.")
 
 
-class CancelAnswer(BaseModel):
+class CancelAnswer(_Answer):
     status: Literal["Pending Cancel", "Canceled"]
 
 
@@ -400,6 +408,8 @@ def _create(
         ) from None
     logger.info("payment stored", extra={"site_id": site_id, "payment_id": payment_id, "allocations": len(allocations)})
     _announce(ctx, site_id, user_id, payment_id)
+    from portal.emails import payment_accepted_email
+
     _mail(ctx, payment, payment_accepted_email)
     return _created_body(payment)
 
@@ -548,6 +558,8 @@ def cancel_payment(ctx: PaymentsContext, principal: EndUser, payment_id: str) ->
             continue
         logger.info("payment cancel", extra={"site_id": principal.site_id, "payment_id": payment_id, "to": target})
         if target == "Canceled":
+            from portal.emails import payment_canceled_email
+
             _mail(ctx, payment, payment_canceled_email)
         else:
             _announce(ctx, principal.site_id, principal.user_id, payment_id)
