@@ -32,7 +32,7 @@ from portal.domain.sites import SiteMap
 from portal.observability import logger
 from portal.ports import ContractReader
 from portal.services.pagination import PageScope, decode_page_token, encode_page_token, text_position
-from portal.services.payment_options import PaymentOptions, payment_options
+from portal.services.payment_options import PaymentOptions, payable_contracts, payment_options
 
 if TYPE_CHECKING:
     # The emails (templates and their branding) load with the first payment mailed, not at cold start.
@@ -57,6 +57,9 @@ class PaymentStore(Protocol):
     def fingerprints_on_file(self, site_id: str, account_ids: Sequence[str]) -> set[str]: ...
     def create_payment(self, payment: Mapping[str, Any], guard: Mapping[str, Any]) -> None: ...
     def guard(self, site_id: str, user_id: str, key_hash: str) -> dict[str, Any] | None: ...
+    def guard_and_bank_account(
+        self, site_id: str, user_id: str, key_hash: str, bank_account_id: str
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]: ...
     def payment(self, site_id: str, user_id: str, payment_id: str) -> dict[str, Any] | None: ...
     def payments_page(
         self, site_id: str, user_id: str, before: str | None, limit: int
@@ -344,13 +347,13 @@ def _create(
     site_id, user_id = principal.site_id, principal.user_id
     key_hash = hashlib.sha256(key.encode()).hexdigest()
     body_hash = rules.request_hash(order.canonical())
-    guard = ctx.store.guard(site_id, user_id, key_hash)
+    # Both reads a new payment needs from the payments table, in one request.
+    guard, bank = ctx.store.guard_and_bank_account(site_id, user_id, key_hash, order.bank_account_id)
     if guard is not None:  # the Powertools record expired (or was lost): the guard still binds the key
         return _replay(ctx, principal, guard, body_hash)
     now = ctx.clock()
     amount = rules.check_amount(order.amount, settings.payment_limit)
     rules.check_payment_date(order.payment_date, rules.business_today(now), settings.payment_max_days_ahead)
-    bank = ctx.store.bank_account(site_id, user_id, order.bank_account_id)
     if bank is None:
         raise ValidationFailed(
             "There is no such bank account.",
@@ -417,21 +420,23 @@ def _create(
 def _allocations(
     ctx: PaymentsContext, principal: EndUser, order: PaymentOrder, amount: Decimal
 ) -> list[rules.Allocation]:
-    owed = payment_options(principal, ctx.contracts, ctx.site_maps)
     if order.scope == "all":
+        owed = payment_options(principal, ctx.contracts, ctx.site_maps)
         return rules.allocate_all(amount, [(o.contract_id, o.account_id, o.open_amount) for o in owed.contracts])
     if not order.contract_id:
         raise ValidationFailed(
             "Name the contract to pay.", fields=[{"field": "contract_id", "issue": "required when scope is contract"}]
         )
-    option = next((o for o in owed.contracts if o.contract_id == order.contract_id), None)
-    if option is None:
+    # One contract: whether it is payable and by which account, without the invoices of every other contract.
+    payable = payable_contracts(principal, ctx.contracts, ctx.site_maps, only=order.contract_id)
+    if not payable:
         raise ValidationFailed(
             "This contract cannot be paid here.",
             "contract_not_payable",
             fields=[{"field": "contract_id", "issue": "not one of your active contracts"}],
         )
-    return [rules.Allocation(option.contract_id, option.account_id, amount)]
+    ((contract_id, account_id),) = payable
+    return [rules.Allocation(contract_id, account_id, amount)]
 
 
 def _replay(ctx: PaymentsContext, principal: EndUser, guard: Mapping[str, Any], body_hash: str) -> dict[str, Any]:
