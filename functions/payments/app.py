@@ -93,11 +93,11 @@ def payment_options(site: str) -> PaymentOptions:
 @payments_router.post("/sites/<site>/payments", status_code=201, tags=["payments"])
 def create_payment(site: str) -> dict[str, Any]:
     """Body: `PaymentRequest` (scope, contract_id, bank_account_id, amount, payment_date); header Idempotency-Key."""
-    principal, _, settings = _enter(payments_router, site)
+    principal, site_record, settings = _enter(payments_router, site)
     body = _body(payments_router, m.PaymentRequest)
     key = payments.require_idempotency_key(payments_router.current_event.headers.get("Idempotency-Key"))
     order = payments.PaymentOrder(body.scope, body.contract_id, body.bank_account_id, body.amount, body.payment_date)
-    return payments.create_payment(wiring.payments, principal, settings, order, key)
+    return payments.create_payment(wiring.payments, principal, settings, order, key, site_record)
 
 
 @payments_router.get("/sites/<site>/payments", tags=["payments"])
@@ -114,8 +114,8 @@ def get_payment(site: str, payment_id: str) -> payments.PaymentDetail:
 
 @payments_router.post("/sites/<site>/payments/<payment_id>/cancel", status_code=202, tags=["payments"])
 def cancel_payment(site: str, payment_id: str) -> payments.CancelAnswer:
-    principal, _, _ = _enter(payments_router, site)
-    return payments.cancel_payment(wiring.payments, principal, payment_id)
+    principal, site_record, settings = _enter(payments_router, site)
+    return payments.cancel_payment(wiring.payments, principal, payment_id, (site_record, settings))
 
 
 app = make_resolver(bank_accounts, payments_router)

@@ -81,8 +81,20 @@ class Cipher(Protocol):
     def decrypt(self, ciphertext: bytes, context: Mapping[str, str]) -> bytes: ...
 
 
-# Mails the user (looked up by site and user) what `build(address, branding)` makes, recorded for diagnostics.
-Notify = Callable[[str, str, Callable[[str, "EmailBranding"], "EmailContent"]], None]
+class Notify(Protocol):
+    """Mails the user (site, user) what `build(address, branding)` makes, recorded for diagnostics; `branding`
+    is the site's when the request has read the site already (else the notifier reads it)."""
+
+    def __call__(
+        self,
+        site_id: str,
+        user_id: str,
+        build: Callable[[str, EmailBranding], EmailContent],
+        *,
+        branding: EmailBranding | None = None,
+    ) -> None: ...
+
+
 # Announces a payment to the writer: (site, user, payment id). May raise; the caller logs and goes on.
 Announce = Callable[[str, str, str], None]
 # Runs `create(request)` under Powertools idempotency keyed on request["site_id"/"user_id"/"key"].
@@ -326,8 +338,10 @@ def create_payment(
     settings: InstanceSettings,
     order: PaymentOrder,
     idempotency_key: str,
+    site: Site | None = None,
 ) -> dict[str, Any]:
-    """The 201 body; the same one again for the same key and body (also while the first is still running)."""
+    """The 201 body; the same one again for the same key and body (also while the first is still running).
+    `site`: the site record the request has read (its confirmation email is branded with it, not read again)."""
     request = {
         "site_id": principal.site_id,
         "user_id": principal.user_id,
@@ -336,13 +350,18 @@ def create_payment(
     }
 
     def create(data: dict[str, Any]) -> dict[str, Any]:
-        return _create(ctx, principal, settings, order, idempotency_key)
+        return _create(ctx, principal, settings, order, idempotency_key, site)
 
     return ctx.idempotent(create, request)
 
 
 def _create(
-    ctx: PaymentsContext, principal: EndUser, settings: InstanceSettings, order: PaymentOrder, key: str
+    ctx: PaymentsContext,
+    principal: EndUser,
+    settings: InstanceSettings,
+    order: PaymentOrder,
+    key: str,
+    site: Site | None,
 ) -> dict[str, Any]:
     site_id, user_id = principal.site_id, principal.user_id
     key_hash = hashlib.sha256(key.encode()).hexdigest()
@@ -413,7 +432,7 @@ def _create(
     _announce(ctx, site_id, user_id, payment_id)
     from portal.emails import payment_accepted_email
 
-    _mail(ctx, payment, payment_accepted_email)
+    _mail(ctx, payment, payment_accepted_email, (site, settings) if site is not None else None)
     return _created_body(payment)
 
 
@@ -485,7 +504,15 @@ def _announce(ctx: PaymentsContext, site_id: str, user_id: str, payment_id: str)
         )
 
 
-def _mail(ctx: PaymentsContext, payment: Mapping[str, Any], template: Callable[..., EmailContent]) -> None:
+def _mail(
+    ctx: PaymentsContext,
+    payment: Mapping[str, Any],
+    template: Callable[..., EmailContent],
+    site: tuple[Site, InstanceSettings] | None,
+) -> None:
+    from portal.emails import EmailBranding
+
+    branding = EmailBranding.of(site[0], site[1].login_branding) if site is not None else None
     contracts = list(dict.fromkeys(str(a["contract_id"]) for a in payment["allocations"]))
 
     def build(address: str, brand: EmailBranding) -> EmailContent:
@@ -500,7 +527,7 @@ def _mail(ctx: PaymentsContext, payment: Mapping[str, Any], template: Callable[.
         )
 
     try:
-        ctx.notify(str(payment["site_id"]), str(payment["user_id"]), build)
+        ctx.notify(str(payment["site_id"]), str(payment["user_id"]), build, branding=branding)
     except Exception as error:  # the payment stands whether or not its confirmation could be mailed
         logger.warning(
             "payment email not sent", extra={"payment_id": payment["payment_id"], "error": type(error).__name__}
@@ -539,7 +566,12 @@ def _view(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # --- cancel -----------------------------------------------------------------------------------------------------
-def cancel_payment(ctx: PaymentsContext, principal: EndUser, payment_id: str) -> CancelAnswer:
+def cancel_payment(
+    ctx: PaymentsContext,
+    principal: EndUser,
+    payment_id: str,
+    site: tuple[Site, InstanceSettings] | None = None,
+) -> CancelAnswer:
     """Pending → Canceled; Scheduled → Pending Cancel (the writer cancels ASPIRE's rows); else 409. A change that
     loses its conditional update (the writer moved the payment meanwhile) is decided again on the new state."""
     from portal.adapters.dynamodb.payments import StaleStatus
@@ -565,7 +597,7 @@ def cancel_payment(ctx: PaymentsContext, principal: EndUser, payment_id: str) ->
         if target == "Canceled":
             from portal.emails import payment_canceled_email
 
-            _mail(ctx, payment, payment_canceled_email)
+            _mail(ctx, payment, payment_canceled_email, site)
         else:
             _announce(ctx, principal.site_id, principal.user_id, payment_id)
         return CancelAnswer(status=target)
