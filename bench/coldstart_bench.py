@@ -25,7 +25,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import ROOT
+
 PAIRS = 7
 TOP_MODULES = 8
 # Nothing may be contacted at import: these endpoints answer nothing (port 9 is "discard", closed locally).
