@@ -143,6 +143,7 @@ def run(pairs: int = PAIRS, names: list[str] | None = None) -> list[dict[str, An
             results.append(
                 {
                     "function": name,
+                    "pairs": pairs,
                     "floor_ms": round(floor_ms, 1),
                     "function_ms": round(function_ms, 1),
                     "ratio": round(function_ms / floor_ms, 2),
@@ -154,8 +155,9 @@ def run(pairs: int = PAIRS, names: list[str] | None = None) -> list[dict[str, An
 
 
 def table(results: list[dict[str, Any]]) -> str:
+    pairs = results[0]["pairs"] if results else PAIRS
     lines = [
-        f"Import of the handler module, median of {PAIRS} alternating pairs (fresh interpreter each; target <= 1.2)",
+        f"Import of the handler module, median of {pairs} alternating pairs (fresh interpreter each; target <= 1.2)",
         "",
         "function | floor ms | function ms | ratio | modules beyond floor",
         "--- | --- | --- | --- | ---",
