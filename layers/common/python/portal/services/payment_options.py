@@ -10,14 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from portal.domain.contracts import Money
 from portal.domain.principal import EndUser
-from portal.domain.sites import SiteMap
 from portal.domain.visibility import contract_visible_to
-from portal.ports import ContractReader
+
+if TYPE_CHECKING:  # annotations only: not imported at a cold start
+    from portal.domain.sites import SiteMap
+    from portal.ports import ContractReader
 
 MAX_CONTRACTS = 500  # a borrower with more active contracts than this pays through the finance company
 

@@ -28,15 +28,16 @@ from portal.domain.contracts import Money
 from portal.domain.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from portal.domain.principal import EndUser
 from portal.domain.settings import InstanceSettings, Site
-from portal.domain.sites import SiteMap
 from portal.observability import logger
-from portal.ports import ContractReader
 from portal.services.pagination import PageScope, decode_page_token, encode_page_token, text_position
 from portal.services.payment_options import PaymentOptions, payable_contracts, payment_options
 
 if TYPE_CHECKING:
-    # The emails (templates and their branding) load with the first payment mailed, not at cold start.
+    # The emails (templates and their branding) load with the first payment mailed, not at cold start; the
+    # contract port and the site map are annotations only.
+    from portal.domain.sites import SiteMap
     from portal.emails import EmailBranding, EmailContent
+    from portal.ports import ContractReader
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 BANK_PURPOSE = "bank_account"
