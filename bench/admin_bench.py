@@ -15,18 +15,11 @@ from __future__ import annotations
 
 import random
 import statistics
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-for _path in (ROOT / "layers" / "common" / "python", ROOT / "functions", ROOT):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
-
-from bench.contracts_bench import AwsMeter, _environment  # noqa: E402 - after the path setup
+from bench.common import AwsMeter, moto_tables
 
 SIZES = (1_000, 10_000)
 SEARCHES = 10
@@ -86,28 +79,14 @@ def _measure(fn: Any, meter: AwsMeter, repeat: int) -> tuple[float, float]:
 
 
 def run(sizes: tuple[int, ...] = SIZES, searches: int = SEARCHES) -> list[dict[str, Any]]:
-    import boto3
-    from moto import mock_aws
-
     from portal.adapters.dynamodb.codec import key
     from portal.adapters.dynamodb.identity import DynamoIdentityStore
     from portal.adapters.dynamodb.tables import TABLES
-    from portal.config import table_env
     from portal.services.user_search import plan
 
-    env = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-           "AWS_REGION": "us-east-1", **table_env(PREFIX)}  # fmt: skip
     rows: list[dict[str, Any]] = []
     for size in sizes:
-        with _environment(env, ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE")), mock_aws():
-            boto3.setup_default_session()
-            meter = AwsMeter()
-            assert boto3.DEFAULT_SESSION is not None
-            boto3.DEFAULT_SESSION.events.register("before-call.*.*", meter.before)
-            boto3.DEFAULT_SESSION.events.register("after-call.*.*", meter.after)
-            client = boto3.client("dynamodb")
-            for table in TABLES:
-                client.create_table(**table.create_table_kwargs(PREFIX))
+        with moto_tables(PREFIX) as (meter, client):
             identity_table = next(t for t in TABLES if t.logical_name == "identity").physical_name(PREFIX)
             _users(DynamoIdentityStore(_BatchedWrites(client), identity_table), "summit", size, seed=size)
             store = DynamoIdentityStore(client, identity_table)

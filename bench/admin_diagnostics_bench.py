@@ -11,18 +11,12 @@ from __future__ import annotations
 
 import importlib
 import os
-import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-for _path in (ROOT / "layers" / "common" / "python", ROOT / "functions", ROOT):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
-
-from bench.contracts_bench import AwsMeter, _environment  # noqa: E402 - after the path setup above
+from bench.common import AwsMeter, moto_tables
 
 PREFIX = "benchadmin"
 SIZES = (100, 1000)  # accounts besides the diagnosed ones
@@ -92,32 +86,9 @@ def _measure_size(others: int, meter: AwsMeter, scratch: Path) -> list[dict[str,
 
 
 def run(sizes: tuple[int, ...] = SIZES) -> list[dict[str, Any]]:
-    import boto3
-    from moto import mock_aws
-
-    from portal.adapters.dynamodb.tables import TABLES
-    from portal.config import table_env
-
-    env = {
-        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1", "POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true",
-        **table_env(PREFIX),
-    }  # fmt: skip
     rows: list[dict[str, Any]] = []
     for others in sizes:
-        with (
-            tempfile.TemporaryDirectory() as scratch,
-            _environment(env, ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE")),
-            mock_aws(),
-        ):
-            boto3.setup_default_session()
-            meter = AwsMeter()
-            assert boto3.DEFAULT_SESSION is not None
-            boto3.DEFAULT_SESSION.events.register("before-call.*.*", meter.before)
-            boto3.DEFAULT_SESSION.events.register("after-call.*.*", meter.after)
-            client = boto3.client("dynamodb")
-            for table in TABLES:
-                client.create_table(**table.create_table_kwargs(PREFIX))
+        with tempfile.TemporaryDirectory() as scratch, moto_tables(PREFIX) as (meter, _):
             rows.extend(_measure_size(others, meter, Path(scratch)))
     return rows
 

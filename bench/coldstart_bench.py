@@ -9,7 +9,7 @@ function alternate in pairs, so machine noise hits both alike, and the medians a
 Then one extra run of each under `-X importtime` lists the modules a function imports beyond the floor, by
 cumulative import time: where to look when trimming a function's cold start.
 
-    .venv/bin/python -m bench.coldstart_bench
+    .venv/bin/python -m bench.coldstart_bench [function ...]     (all API functions by default)
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import ROOT
+
 PAIRS = 7
 TOP_MODULES = 8
 # Nothing may be contacted at import: these endpoints answer nothing (port 9 is "discard", closed locally).
@@ -124,13 +125,13 @@ def api_functions() -> list[str]:
     return [f.name for f in FUNCTIONS if f.kind in ("api", "authorizer")]
 
 
-def run(pairs: int = PAIRS) -> list[dict[str, Any]]:
+def run(pairs: int = PAIRS, names: list[str] | None = None) -> list[dict[str, Any]]:
     results = []
     with tempfile.TemporaryDirectory(prefix="coldstart-") as state:
         env = _environment(Path(state))
         CODE_PATHS[:] = deployed_code(Path(state) / "code")
         floor_modules = {module for _, module, _ in _import_tree(FLOOR, env)}
-        for name in api_functions():
+        for name in names or api_functions():
             body = f"import {name}.app"
             floor, function = [], []
             for _ in range(pairs):
@@ -142,6 +143,7 @@ def run(pairs: int = PAIRS) -> list[dict[str, Any]]:
             results.append(
                 {
                     "function": name,
+                    "pairs": pairs,
                     "floor_ms": round(floor_ms, 1),
                     "function_ms": round(function_ms, 1),
                     "ratio": round(function_ms / floor_ms, 2),
@@ -153,8 +155,9 @@ def run(pairs: int = PAIRS) -> list[dict[str, Any]]:
 
 
 def table(results: list[dict[str, Any]]) -> str:
+    pairs = results[0]["pairs"] if results else PAIRS
     lines = [
-        f"Import of the handler module, median of {PAIRS} alternating pairs (fresh interpreter each; target <= 1.2)",
+        f"Import of the handler module, median of {pairs} alternating pairs (fresh interpreter each; target <= 1.2)",
         "",
         "function | floor ms | function ms | ratio | modules beyond floor",
         "--- | --- | --- | --- | ---",
@@ -174,4 +177,4 @@ def table(results: list[dict[str, Any]]) -> str:
 
 
 if __name__ == "__main__":
-    print(table(run()))
+    print(table(run(names=sys.argv[1:] or None)))  # python -m bench.coldstart_bench [function ...]

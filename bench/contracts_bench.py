@@ -10,24 +10,19 @@ table in the same run. Targets: the contract list costs linked accounts + 1 call
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import importlib
 import os
 import platform
-import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-for _path in (ROOT / "layers" / "common" / "python", ROOT / "functions", ROOT):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
+from bench.common import AwsMeter, environment, moto_tables, percentile
 
 REQUESTS = 200
 WARMUP = 10
@@ -43,38 +38,6 @@ class BenchUser:
     visible: int
     accounts: tuple[str, ...]
     loan: str  # a visible loan: its details, invoices and amortization schedule are read
-
-
-class AwsMeter:
-    """AWS operations by "service.Operation" and the time spent inside them, for every boto3 client."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self.seconds = 0.0
-        self._started = 0.0
-
-    def before(self, event_name: str, **_: Any) -> None:
-        self.calls[event_name.split(".", 1)[1]] += 1
-        self._started = time.perf_counter()
-
-    def after(self, **_: Any) -> None:
-        self.seconds += time.perf_counter() - self._started
-
-
-@contextlib.contextmanager
-def _environment(values: dict[str, str], remove: tuple[str, ...]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in (*values, *remove)}
-    os.environ.update(values)
-    for name in remove:
-        os.environ.pop(name, None)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _build_aspire(path: Path) -> dict[int, BenchUser]:
@@ -107,7 +70,7 @@ def _build_aspire(path: Path) -> dict[int, BenchUser]:
     return users
 
 
-def _baseline(table: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+def baseline_handler(table: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """The least a contracts handler can do: same resolver, same principal check, one GetItem, no model."""
     import boto3
     from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -138,11 +101,6 @@ def _baseline(table: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
         return app.resolve(event, context)
 
     return handler
-
-
-def _percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 @dataclass(frozen=True)
@@ -180,49 +138,19 @@ def _measure(
         patterns[tuple(sorted((meter.calls - calls_before).items()))] += 1
     typical, count = patterns.most_common(1)[0]
     return Measurement(
-        Counter(dict(typical)), _percentile(total, 0.5), _percentile(total, 0.95), _percentile(own, 0.5),
+        Counter(dict(typical)), percentile(total, 0.5), percentile(total, 0.95), percentile(own, 0.5),
         requests - count,
     )  # fmt: skip
 
 
 def run(requests: int = REQUESTS) -> list[dict[str, Any]]:
     """One row per (user size, route), baseline included, with AWS operations and latency figures."""
-    import boto3
-    from moto import mock_aws
-
-    from portal.adapters.dynamodb.tables import TABLES
-    from portal.config import table_env
-
-    env = {
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-        **table_env(PREFIX),
-    }
     rows: list[dict[str, Any]] = []
-    with (
-        tempfile.TemporaryDirectory() as scratch,
-        _environment(env, ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE")),
-        mock_aws(),
-    ):
-        boto3.setup_default_session()
-        meter = AwsMeter()
-        assert boto3.DEFAULT_SESSION is not None
-        boto3.DEFAULT_SESSION.events.register("before-call.*.*", meter.before)
-        boto3.DEFAULT_SESSION.events.register("after-call.*.*", meter.after)
-        client = boto3.client("dynamodb")
-        for table in TABLES:
-            client.create_table(**table.create_table_kwargs(PREFIX))
+    with tempfile.TemporaryDirectory() as scratch, moto_tables(PREFIX) as (meter, _):
         aspire = Path(scratch) / "aspire.db"
         users = _build_aspire(aspire)
-        os.environ["ASPIRE_SQLITE_PATH"] = str(aspire)
-        rows.extend(_sync_and_measure(users, meter, requests))
-        os.environ.pop("ASPIRE_SQLITE_PATH", None)
-        boto3.DEFAULT_SESSION.events.unregister("before-call.*.*", meter.before)
-        boto3.DEFAULT_SESSION.events.unregister("after-call.*.*", meter.after)
+        with environment({"ASPIRE_SQLITE_PATH": str(aspire)}):
+            rows.extend(_sync_and_measure(users, meter, requests))
     return rows
 
 
@@ -239,7 +167,7 @@ def _sync_and_measure(users: dict[int, BenchUser], meter: AwsMeter, requests: in
     assert summary["status"] == "succeeded", summary
     contracts_app = importlib.reload(importlib.import_module("contracts.app"))  # a container bound to this moto
     contracts_app.wiring.site_maps.get()  # cached per container: not part of any request below
-    baseline = _baseline(sync.settings.table_data)
+    baseline = baseline_handler(sync.settings.table_data)
 
     rows: list[dict[str, Any]] = []
     for size, user in users.items():
@@ -298,17 +226,17 @@ def machine() -> str:
     )
 
 
-def print_table(rows: list[dict[str, Any]]) -> None:
+def table(rows: list[dict[str, Any]]) -> str:
     columns = ("visible_contracts", "linked_accounts", "route", "aws_ops", "aws_calls", "target_calls",
                "p50_ms", "p95_ms", "p50_vs_baseline", "own_p50_ms", "own_p50_vs_baseline")  # fmt: skip
     widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
     requests = rows[0]["requests"] if rows else 0
-    print(f"Contracts API, {requests} requests per route after {WARMUP} warm-up requests ({machine()})")
-    print("  ".join(c.ljust(widths[c]) for c in columns))
-    print("  ".join("-" * widths[c] for c in columns))
-    for row in rows:
-        print("  ".join(str(row[c]).ljust(widths[c]) for c in columns))
+    lines = [f"Contracts API, {requests} requests per route after {WARMUP} warm-up requests ({machine()})"]
+    lines.append("  ".join(c.ljust(widths[c]) for c in columns))
+    lines.append("  ".join("-" * widths[c] for c in columns))
+    lines += ["  ".join(str(row[c]).ljust(widths[c]) for c in columns) for row in rows]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
-    print_table(run())
+    print(table(run()))

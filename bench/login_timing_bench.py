@@ -29,7 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import markdown_table, percentile, run_child
+
 TRIES = 30
 WARMUP = 2
 SITE = "summit"
@@ -38,20 +39,19 @@ WRONG_PASSWORD = "not-the-password-1"
 
 def _child(tries: int) -> list[dict[str, Any]]:
     """Runs with the handler environment set (DynamoDB Local and the moto server already up)."""
-    for path in (ROOT, ROOT / "functions", ROOT / "layers" / "common" / "python"):
-        sys.path.insert(0, str(path))
     import boto3
 
     from local.dynamodb_local import ensure_tables
     from local.events import LambdaContextStub, api_event
     from local.runtime import TABLE_PREFIX
-    from portal.services.customer_sync import QUEUE_ENV
+    from portal.config import IdentitySettings
     from portal.services.identity.passwords import PRODUCTION
     from tests.integration.identity.kit import PASSWORD, build_world, prepare_aws
 
     ensure_tables(boto3.client("dynamodb"), TABLE_PREFIX)
     # As in AWS, an enrollment queues its customer's sync for sync_worker (no queue: it would sync in-process).
-    os.environ[QUEUE_ENV] = boto3.client("sqs").create_queue(QueueName="bench-sync-chunks")["QueueUrl"]
+    queue = boto3.client("sqs").create_queue(QueueName="bench-sync-chunks")["QueueUrl"]
+    os.environ[IdentitySettings.env_name("sync_chunk_queue_url")] = queue
     outbox = Path(os.environ["PORTAL_OUTBOX_DIR"])
     prepare_aws(outbox)
     # The world only creates users and customer records (production hashes, so their stored hashes are real).
@@ -117,7 +117,7 @@ def _child(tries: int) -> list[dict[str, Any]]:
 
 
 def _p90(values: list[float]) -> float:
-    return statistics.quantiles(values, n=10, method="inclusive")[-1]
+    return percentile(values, 0.9)
 
 
 def run(tries: int = TRIES) -> list[dict[str, Any]]:
@@ -141,16 +141,9 @@ def run(tries: int = TRIES) -> list[dict[str, Any]]:
         with tempfile.TemporaryDirectory(prefix="login-timing-") as state:
             env = {**os.environ, **handler_environment(Paths(Path(state)), database.endpoint, moto_endpoint),
                    "POWERTOOLS_LOG_LEVEL": "ERROR"}  # fmt: skip
-            out = subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "bench.login_timing_bench", "--child", str(tries)],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
+            results: list[dict[str, Any]] = run_child(
+                "bench.login_timing_bench", [str(tries)], env, "login timing bench"
             )
-        if out.returncode != 0:
-            raise SystemExit(f"login timing bench failed:\n{out.stderr[-4000:]}")
-        results: list[dict[str, Any]] = json.loads(out.stdout.strip().splitlines()[-1])
         return results
     finally:
         moto.terminate()
@@ -164,9 +157,7 @@ def table(results: list[dict[str, Any]]) -> str:
         ("known_p90_ms", "known p90 ms"), ("unknown_p50_ms", "unknown p50 ms"), ("unknown_p90_ms", "unknown p90 ms"),
         ("ratio", "ratio known/unknown (p50)"), ("status", "status"), ("same_answer", "same status and body"),
     ]  # fmt: skip
-    lines = [" | ".join(title for _, title in columns), " | ".join("---" for _ in columns)]
-    lines += [" | ".join(str(row[key]) for key, _ in columns) for row in results]
-    return "\n".join(lines)
+    return markdown_table(columns, results)
 
 
 if __name__ == "__main__":

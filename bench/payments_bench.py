@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / ".local" / "bench"
+from bench.common import ROOT, WORK, percentile
+
 LATENCY_SAMPLES = 50
 
 
@@ -115,15 +115,14 @@ def run(payments: int = 200) -> dict[str, Any]:
         os.environ.clear()
         os.environ.update(saved)
         shutil.rmtree(state, ignore_errors=True)
-    ordered = sorted(latencies)
     return {
         "payments": payments,
         "writer_s": elapsed,
         "payments_per_s": payments / elapsed,
-        "latency_p50_s": statistics.median(ordered),
-        "latency_p95_s": ordered[max(0, round(0.95 * len(ordered)) - 1)],
-        "latency_max_s": ordered[-1],
-        "samples": len(ordered),
+        "latency_p50_s": statistics.median(latencies),
+        "latency_p95_s": percentile(latencies, 0.95),
+        "latency_max_s": max(latencies),
+        "samples": len(latencies),
     }
 
 

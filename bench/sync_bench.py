@@ -31,11 +31,10 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / ".local" / "bench"
+from bench.common import WORK, markdown_table, run_child
+
 CHANGED_CONTRACTS = 500
 DUMMY_ENDPOINT = "http://127.0.0.1:9"  # every AWS service but DynamoDB: the sync must not need them
 
@@ -205,16 +204,7 @@ def run(sizes: tuple[int, ...] = (10_000,), heap: str = "4g") -> list[dict[str, 
         server.wait_ready()
         for size in sizes:
             print(f"  sync bench: {size:,} contracts (seed is cached under {WORK}) ...", flush=True)
-            out = subprocess.run(  # noqa: S603
-                [sys.executable, "-m", "bench.sync_bench", "--child", str(size)],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-            )
-            if out.returncode != 0:
-                raise SystemExit(f"sync bench at {size:,} contracts failed:\n{out.stderr[-4000:]}")
-            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            results.append(run_child("bench.sync_bench", [str(size)], env, f"sync bench at {size:,} contracts"))
     finally:
         server.stop()
     for row in results[1:]:
@@ -232,11 +222,7 @@ def table(results: list[dict[str, Any]]) -> str:
         ("unchanged_daily_writes", "rerun writes (daily)"), ("peak_rss_mb", "peak RSS MB"),
         ("rss_ratio_vs_first", "RSS ratio"), ("seed_s", "seed s"),
     ]  # fmt: skip
-    lines = [" | ".join(title for _, title in columns), " | ".join("---" for _ in columns)]
-    for row in results:
-        cells = (f"{row[key]:,}" if isinstance(row.get(key), int) else str(row.get(key, "")) for key, _ in columns)
-        lines.append(" | ".join(cells))
-    return "\n".join(lines)
+    return markdown_table(columns, results)
 
 
 if __name__ == "__main__":

@@ -10,17 +10,13 @@ from __future__ import annotations
 import gzip
 import json
 import statistics
-import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-for _path in (ROOT / "layers" / "common" / "python", ROOT / "functions", ROOT):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
+from bench.common import ROOT
 
 APP = ROOT / "web" / "borrower"
 CHROMIUM = "/usr/bin/chromium"

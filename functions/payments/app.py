@@ -17,7 +17,6 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
-from payments import models as m
 from portal.api.auth import principal_for_site
 from portal.api.resolver import make_resolver
 from portal.domain.principal import EndUser
@@ -68,8 +67,10 @@ def list_bank_accounts(site: str) -> payments.BankAccountList:
 @bank_accounts.post("/sites/<site>/bank-accounts", status_code=201, tags=["bank accounts"])
 def add_bank_account(site: str) -> payments.BankAccountCreated:
     """Body: `BankAccountRequest` (holder_name, routing_number, account_number, account_type, owner_type)."""
+    from payments.models import BankAccountRequest  # the request bodies load with the first write, not at cold start
+
     principal, site_record, settings = _enter(bank_accounts, site)
-    body = _body(bank_accounts, m.BankAccountRequest)
+    body = _body(bank_accounts, BankAccountRequest)
     new = payments.NewBankAccount(
         body.holder_name, body.routing_number, body.account_number, body.account_type, body.owner_type
     )
@@ -93,11 +94,13 @@ def payment_options(site: str) -> PaymentOptions:
 @payments_router.post("/sites/<site>/payments", status_code=201, tags=["payments"])
 def create_payment(site: str) -> dict[str, Any]:
     """Body: `PaymentRequest` (scope, contract_id, bank_account_id, amount, payment_date); header Idempotency-Key."""
-    principal, _, settings = _enter(payments_router, site)
-    body = _body(payments_router, m.PaymentRequest)
+    from payments.models import PaymentRequest
+
+    principal, site_record, settings = _enter(payments_router, site)
+    body = _body(payments_router, PaymentRequest)
     key = payments.require_idempotency_key(payments_router.current_event.headers.get("Idempotency-Key"))
     order = payments.PaymentOrder(body.scope, body.contract_id, body.bank_account_id, body.amount, body.payment_date)
-    return payments.create_payment(wiring.payments, principal, settings, order, key)
+    return payments.create_payment(wiring.payments, principal, settings, order, key, site_record)
 
 
 @payments_router.get("/sites/<site>/payments", tags=["payments"])
@@ -114,8 +117,8 @@ def get_payment(site: str, payment_id: str) -> payments.PaymentDetail:
 
 @payments_router.post("/sites/<site>/payments/<payment_id>/cancel", status_code=202, tags=["payments"])
 def cancel_payment(site: str, payment_id: str) -> payments.CancelAnswer:
-    principal, _, _ = _enter(payments_router, site)
-    return payments.cancel_payment(wiring.payments, principal, payment_id)
+    principal, site_record, settings = _enter(payments_router, site)
+    return payments.cancel_payment(wiring.payments, principal, payment_id, (site_record, settings))
 
 
 app = make_resolver(bank_accounts, payments_router)

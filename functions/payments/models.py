@@ -21,7 +21,7 @@ AccountNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)  # built on first use, not at cold start
 
 
 class BankAccountRequest(Body):

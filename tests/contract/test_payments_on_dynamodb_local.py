@@ -84,7 +84,7 @@ def _context(settings: TableSettings, announced: list[str], mailed: list[str], p
         cipher=None,  # type: ignore[arg-type]  # paying never decrypts
         fingerprint_key=lambda: b"k",
         announce=lambda site, user, payment_id: announced.append(payment_id),
-        notify=lambda site, user, build: mailed.append(build("alice@example.com", _brand()).subject),
+        notify=lambda site, user, build, branding=None: mailed.append(build("alice@example.com", _brand()).subject),
         clock=lambda: NOW,
         idempotent=runner,
     )

@@ -93,6 +93,20 @@ def test_a_payment_is_stored_pending_with_its_guard_outbox_and_index_then_announ
     assert ACCOUNT_NUMBER[-4:] in mail.text and ACCOUNT_NUMBER not in mail.text + mail.html
 
 
+@pytest.mark.parametrize(("contract_id", "account_id"), [("C-2", "A-9"), ("C-4", "A-1")])
+def test_one_contract_is_paid_from_the_linked_account_that_holds_it_even_with_nothing_open(
+    world: Payments, contract_id: str, account_id: str
+) -> None:
+    # Given Alice's contract on her second account (C-2) and her active contract without open invoices (C-4)
+    bank_id = bank(world)
+    # When she pays one of them alone
+    answer = world.pay(**order(bank_id, contract_id=contract_id, amount="5.00"))
+    # Then it is stored with the account that holds the contract (ASPIRE's EFT account), as the options list it
+    assert answer.status == 201, answer
+    (payment,) = world.payment_items()
+    assert [(a["contract_id"], a["account_id"]) for a in payment["allocations"]] == [(contract_id, account_id)]
+
+
 def test_a_business_account_pays_with_ccd(world: Payments) -> None:
     bank_id = bank(world, owner_type="business")
     assert world.pay(**order(bank_id)).status == 201

@@ -277,12 +277,13 @@ class Wiring:
             idempotent=powertools_idempotent(self.dynamodb, config.table_payments, lambda: self.lambda_context),
         )
 
-    def _notify_user(self, site_id: str, user_id: str, build: Any) -> None:
-        """Mails a user through the identity delivery, so the email is recorded like every other one."""
+    def _notify_user(self, site_id: str, user_id: str, build: Any, *, branding: Any = None) -> None:
+        """Mails a user through the identity delivery, so the email is recorded like every other one; with the
+        site's `branding` when the request read the site already (not read a second time)."""
         ctx = self.identity.ctx
         user = ctx.store.get_user(site_id, user_id)
         if user is not None:
-            ctx.deliver(site_id, build(user.user.email, ctx.branding(site_id)))
+            ctx.deliver(site_id, build(user.user.email, branding or ctx.branding(site_id)))
 
 
 def aspire_source(settings: SyncSettings) -> AspireSource:

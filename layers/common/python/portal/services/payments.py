@@ -18,9 +18,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from portal.domain import payments as rules
 from portal.domain.bank import aba_routing_number_check, sec_code_for
@@ -28,12 +28,16 @@ from portal.domain.contracts import Money
 from portal.domain.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from portal.domain.principal import EndUser
 from portal.domain.settings import InstanceSettings, Site
-from portal.domain.sites import SiteMap
-from portal.emails import EmailBranding, EmailContent, payment_accepted_email, payment_canceled_email
 from portal.observability import logger
-from portal.ports import ContractReader
 from portal.services.pagination import PageScope, decode_page_token, encode_page_token, text_position
-from portal.services.payment_options import PaymentOptions, payment_options
+from portal.services.payment_options import PaymentOptions, payable_contracts, payment_options
+
+if TYPE_CHECKING:
+    # The emails (templates and their branding) load with the first payment mailed, not at cold start; the
+    # contract port and the site map are annotations only.
+    from portal.domain.sites import SiteMap
+    from portal.emails import EmailBranding, EmailContent
+    from portal.ports import ContractReader
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 BANK_PURPOSE = "bank_account"
@@ -54,6 +58,9 @@ class PaymentStore(Protocol):
     def fingerprints_on_file(self, site_id: str, account_ids: Sequence[str]) -> set[str]: ...
     def create_payment(self, payment: Mapping[str, Any], guard: Mapping[str, Any]) -> None: ...
     def guard(self, site_id: str, user_id: str, key_hash: str) -> dict[str, Any] | None: ...
+    def guard_and_bank_account(
+        self, site_id: str, user_id: str, key_hash: str, bank_account_id: str
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]: ...
     def payment(self, site_id: str, user_id: str, payment_id: str) -> dict[str, Any] | None: ...
     def payments_page(
         self, site_id: str, user_id: str, before: str | None, limit: int
@@ -75,8 +82,20 @@ class Cipher(Protocol):
     def decrypt(self, ciphertext: bytes, context: Mapping[str, str]) -> bytes: ...
 
 
-# Mails the user (looked up by site and user) what `build(address, branding)` makes, recorded for diagnostics.
-Notify = Callable[[str, str, Callable[[str, EmailBranding], EmailContent]], None]
+class Notify(Protocol):
+    """Mails the user (site, user) what `build(address, branding)` makes, recorded for diagnostics; `branding`
+    is the site's when the request has read the site already (else the notifier reads it)."""
+
+    def __call__(
+        self,
+        site_id: str,
+        user_id: str,
+        build: Callable[[str, EmailBranding], EmailContent],
+        *,
+        branding: EmailBranding | None = None,
+    ) -> None: ...
+
+
 # Announces a payment to the writer: (site, user, payment id). May raise; the caller logs and goes on.
 Announce = Callable[[str, str, str], None]
 # Runs `create(request)` under Powertools idempotency keyed on request["site_id"/"user_id"/"key"].
@@ -97,14 +116,19 @@ class PaymentsContext:
 
 
 # --- requests and responses -------------------------------------------------------------------------------------
-class BankAccountCreated(BaseModel):
+class _Answer(BaseModel):
+    # defer_build: a model's validator and serializer are built on its first use, not at cold start.
+    model_config = ConfigDict(defer_build=True)
+
+
+class BankAccountCreated(_Answer):
     bank_account_id: str
     last4: str
     verified: bool
     message: str
 
 
-class BankAccountView(BaseModel):
+class BankAccountView(_Answer):
     bank_account_id: str
     holder_name: str
     routing_number: str
@@ -116,24 +140,24 @@ class BankAccountView(BaseModel):
     created_at: str
 
 
-class BankAccountList(BaseModel):
+class BankAccountList(_Answer):
     items: list[BankAccountView]
     next_token: str | None = None
 
 
-class AllocationView(BaseModel):
+class AllocationView(_Answer):
     contract_id: str
     amount: Money
 
 
-class HistoryEntry(BaseModel):
+class HistoryEntry(_Answer):
     status: str
     at: str
     by: str
     note: str | None = None
 
 
-class PaymentSummary(BaseModel):
+class PaymentSummary(_Answer):
     payment_id: str
     status: str
     scope: Literal["contract", "all"]
@@ -152,17 +176,17 @@ class PaymentDetail(PaymentSummary):
     canceled_by: str | None = None
 
 
-class PaymentPage(BaseModel):
+class PaymentPage(_Answer):
     items: list[PaymentSummary]
     next_token: str | None
 
 
-class PaymentListQuery(BaseModel):
+class PaymentListQuery(_Answer):
     limit: int = Field(DEFAULT_PAGE, ge=1, le=MAX_PAGE, description="Items per page, 1-100.")
     next_token: str | None = Field(None, description="The `next_token` of the previous page.")
 
 
-class CancelAnswer(BaseModel):
+class CancelAnswer(_Answer):
     status: Literal["Pending Cancel", "Canceled"]
 
 
@@ -315,8 +339,10 @@ def create_payment(
     settings: InstanceSettings,
     order: PaymentOrder,
     idempotency_key: str,
+    site: Site | None = None,
 ) -> dict[str, Any]:
-    """The 201 body; the same one again for the same key and body (also while the first is still running)."""
+    """The 201 body; the same one again for the same key and body (also while the first is still running).
+    `site`: the site record the request has read (its confirmation email is branded with it, not read again)."""
     request = {
         "site_id": principal.site_id,
         "user_id": principal.user_id,
@@ -325,24 +351,29 @@ def create_payment(
     }
 
     def create(data: dict[str, Any]) -> dict[str, Any]:
-        return _create(ctx, principal, settings, order, idempotency_key)
+        return _create(ctx, principal, settings, order, idempotency_key, site)
 
     return ctx.idempotent(create, request)
 
 
 def _create(
-    ctx: PaymentsContext, principal: EndUser, settings: InstanceSettings, order: PaymentOrder, key: str
+    ctx: PaymentsContext,
+    principal: EndUser,
+    settings: InstanceSettings,
+    order: PaymentOrder,
+    key: str,
+    site: Site | None,
 ) -> dict[str, Any]:
     site_id, user_id = principal.site_id, principal.user_id
     key_hash = hashlib.sha256(key.encode()).hexdigest()
     body_hash = rules.request_hash(order.canonical())
-    guard = ctx.store.guard(site_id, user_id, key_hash)
+    # Both reads a new payment needs from the payments table, in one request.
+    guard, bank = ctx.store.guard_and_bank_account(site_id, user_id, key_hash, order.bank_account_id)
     if guard is not None:  # the Powertools record expired (or was lost): the guard still binds the key
         return _replay(ctx, principal, guard, body_hash)
     now = ctx.clock()
     amount = rules.check_amount(order.amount, settings.payment_limit)
     rules.check_payment_date(order.payment_date, rules.business_today(now), settings.payment_max_days_ahead)
-    bank = ctx.store.bank_account(site_id, user_id, order.bank_account_id)
     if bank is None:
         raise ValidationFailed(
             "There is no such bank account.",
@@ -400,28 +431,32 @@ def _create(
         ) from None
     logger.info("payment stored", extra={"site_id": site_id, "payment_id": payment_id, "allocations": len(allocations)})
     _announce(ctx, site_id, user_id, payment_id)
-    _mail(ctx, payment, payment_accepted_email)
+    from portal.emails import payment_accepted_email
+
+    _mail(ctx, payment, payment_accepted_email, (site, settings) if site is not None else None)
     return _created_body(payment)
 
 
 def _allocations(
     ctx: PaymentsContext, principal: EndUser, order: PaymentOrder, amount: Decimal
 ) -> list[rules.Allocation]:
-    owed = payment_options(principal, ctx.contracts, ctx.site_maps)
     if order.scope == "all":
+        owed = payment_options(principal, ctx.contracts, ctx.site_maps)
         return rules.allocate_all(amount, [(o.contract_id, o.account_id, o.open_amount) for o in owed.contracts])
     if not order.contract_id:
         raise ValidationFailed(
             "Name the contract to pay.", fields=[{"field": "contract_id", "issue": "required when scope is contract"}]
         )
-    option = next((o for o in owed.contracts if o.contract_id == order.contract_id), None)
-    if option is None:
+    # One contract: whether it is payable and by which account, without the invoices of every other contract.
+    payable = payable_contracts(principal, ctx.contracts, ctx.site_maps, only=order.contract_id)
+    if not payable:
         raise ValidationFailed(
             "This contract cannot be paid here.",
             "contract_not_payable",
             fields=[{"field": "contract_id", "issue": "not one of your active contracts"}],
         )
-    return [rules.Allocation(option.contract_id, option.account_id, amount)]
+    ((contract_id, account_id),) = payable
+    return [rules.Allocation(contract_id, account_id, amount)]
 
 
 def _replay(ctx: PaymentsContext, principal: EndUser, guard: Mapping[str, Any], body_hash: str) -> dict[str, Any]:
@@ -470,7 +505,15 @@ def _announce(ctx: PaymentsContext, site_id: str, user_id: str, payment_id: str)
         )
 
 
-def _mail(ctx: PaymentsContext, payment: Mapping[str, Any], template: Callable[..., EmailContent]) -> None:
+def _mail(
+    ctx: PaymentsContext,
+    payment: Mapping[str, Any],
+    template: Callable[..., EmailContent],
+    site: tuple[Site, InstanceSettings] | None,
+) -> None:
+    from portal.emails import EmailBranding
+
+    branding = EmailBranding.of(site[0], site[1].login_branding) if site is not None else None
     contracts = list(dict.fromkeys(str(a["contract_id"]) for a in payment["allocations"]))
 
     def build(address: str, brand: EmailBranding) -> EmailContent:
@@ -485,7 +528,7 @@ def _mail(ctx: PaymentsContext, payment: Mapping[str, Any], template: Callable[.
         )
 
     try:
-        ctx.notify(str(payment["site_id"]), str(payment["user_id"]), build)
+        ctx.notify(str(payment["site_id"]), str(payment["user_id"]), build, branding=branding)
     except Exception as error:  # the payment stands whether or not its confirmation could be mailed
         logger.warning(
             "payment email not sent", extra={"payment_id": payment["payment_id"], "error": type(error).__name__}
@@ -524,7 +567,12 @@ def _view(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # --- cancel -----------------------------------------------------------------------------------------------------
-def cancel_payment(ctx: PaymentsContext, principal: EndUser, payment_id: str) -> CancelAnswer:
+def cancel_payment(
+    ctx: PaymentsContext,
+    principal: EndUser,
+    payment_id: str,
+    site: tuple[Site, InstanceSettings] | None = None,
+) -> CancelAnswer:
     """Pending → Canceled; Scheduled → Pending Cancel (the writer cancels ASPIRE's rows); else 409. A change that
     loses its conditional update (the writer moved the payment meanwhile) is decided again on the new state."""
     from portal.adapters.dynamodb.payments import StaleStatus
@@ -548,7 +596,9 @@ def cancel_payment(ctx: PaymentsContext, principal: EndUser, payment_id: str) ->
             continue
         logger.info("payment cancel", extra={"site_id": principal.site_id, "payment_id": payment_id, "to": target})
         if target == "Canceled":
-            _mail(ctx, payment, payment_canceled_email)
+            from portal.emails import payment_canceled_email
+
+            _mail(ctx, payment, payment_canceled_email, site)
         else:
             _announce(ctx, principal.site_id, principal.user_id, payment_id)
         return CancelAnswer(status=target)

@@ -9,6 +9,8 @@ never Scan.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -165,6 +167,33 @@ class DynamoPayments:
             if len(reasons) > 3 and reasons[3] == "ConditionalCheckFailed":
                 raise BankAccountGone() from error
             raise
+
+    def guard_and_bank_account(
+        self, site_id: str, user_id: str, key_hash: str, bank_account_id: str
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """The idempotency guard of `key_hash` and the bank account, in one consistent BatchGetItem (a new
+        payment needs both; they share the user's partition)."""
+        user = pk.user_pk(site_id, user_id)
+        guard_key = key(user, pk.idem_sk(key_hash))
+        try:
+            bank_key: dict[str, Any] | None = key(user, pk.bank_sk(bank_account_id))
+        except ValueError:  # an id that cannot be part of a key names nothing
+            bank_key = None
+        wanted = [guard_key] if bank_key is None else [guard_key, bank_key]
+        request: dict[str, Any] = {self._table: {"Keys": wanted, "ConsistentRead": True}}
+        found: dict[str, dict[str, Any]] = {}
+        attempt = 0
+        while request:
+            if attempt:  # keys DynamoDB left unprocessed (throttling): again after a jittered backoff
+                time.sleep(random.uniform(0, min(1.0, 0.05 * 2**attempt)))
+            attempt += 1
+            response = self._client.batch_get_item(RequestItems=request)
+            for raw in response["Responses"].get(self._table, []):
+                item = from_item(raw)
+                found[str(item["sk"])] = item
+            request = response.get("UnprocessedKeys") or {}
+        bank = found.get(pk.bank_sk(bank_account_id)) if bank_key is not None else None
+        return found.get(pk.idem_sk(key_hash)), bank
 
     def guard(self, site_id: str, user_id: str, key_hash: str) -> dict[str, Any] | None:
         response = self._client.get_item(
