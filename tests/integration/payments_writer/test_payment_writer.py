@@ -6,16 +6,22 @@ the real ones. Fakes appear only where a real part cannot fail on demand (a cras
 
 from __future__ import annotations
 
+import email
+import email.policy
+import os
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from writer_kit import ACCOUNT_NUMBER, ROUTING, World, alternate_efts
 
 from local.aspire import simulator
 from portal.adapters.aspire.port import AspireUnavailable
 from portal.adapters.dynamodb.payment_ledger import DynamoPaymentLedger
+from portal.services.identity.models import User, UserStatus
 from portal.services.payment_writer import PaymentWriter
 
 
@@ -229,3 +235,42 @@ def test_a_run_picked_up_but_not_posted_keeps_the_payment_scheduled_and_marks_it
     world.wiring.engine().run("incremental")
     # Then it is Paid
     assert world.payments.get(payment["payment_id"])["status"] == "Paid"
+
+
+def test_the_writer_mails_the_user_when_it_cancels_a_scheduled_payment(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the payment's user, a writer that mails (as deployed: a sender, the local outbox) ...
+    outbox = tmp_path / "outbox"
+    monkeypatch.setenv("PORTAL_OUTBOX_DIR", str(outbox))
+    boto3.client("ses").verify_email_identity(EmailAddress=os.environ["PORTAL_SENDER_EMAIL"])
+    user = User(world.payments.site_id, world.payments.user_id, "pat@example.com", "Pat", "Doe", UserStatus.ACTIVE,
+                created_at="2026-12-01T00:00:00Z")  # fmt: skip
+    world.wiring.identity_store.create_user(user, ["A-1"], link_source="test")
+    # ... and a Scheduled payment whose cancel she asked for (the API moved it to Pending Cancel)
+    payment = world.payments.store([("C-1", "A-1", "1300.00"), ("C-2", "A-1", "20.50")])
+    write(world, payment)
+    world.payments.request_cancel(payment["payment_id"])
+    # When the writer cancels it in ASPIRE
+    assert write(world, payment) == "canceled"
+    # Then she gets the branded canceled email: amount, date, both contracts, the last 4 only
+    mails = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in outbox.glob("*.eml")]
+    [mail] = [m for m in mails if m["X-Portal-Kind"] == "payment_canceled" and m["To"] == "pat@example.com"]
+    text = mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert payment["payment_id"] in text and "1320.50" in text and payment["payment_date"] in text
+    assert "C-1" in text and "C-2" in text and ACCOUNT_NUMBER[-4:] in text
+    assert ACCOUNT_NUMBER not in mail.as_string()
+    # And the email is recorded for the diagnostics, like every email sent
+    sent = world.wiring.identity_store.recent_emails(world.payments.site_id, "pat@example.com")
+    assert [e.kind for e in sent] == ["payment_canceled"]
+
+
+def test_a_writer_without_a_sender_cancels_without_mailing(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a writer whose environment names no sender (a smaller local process)
+    monkeypatch.delenv("PORTAL_SENDER_EMAIL")
+    payment = world.payments.store([("C-1", "A-1", "10.00")])
+    write(world, payment)
+    world.payments.request_cancel(payment["payment_id"])
+    # When it cancels, then it still cancels (the email is the only thing it skips)
+    assert world.wiring.payment_writer.notify is None
+    assert write(world, payment) == "canceled"

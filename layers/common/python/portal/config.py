@@ -142,7 +142,7 @@ class SesEventsSettings(TableSettings):
 class SyncSettings(TableSettings):
     """The sync functions (`sync_incremental`, `sync_daily`, `sync_worker`)."""
 
-    required_in_aws = ("aspire_secret_id", "fingerprint_secret_id")
+    required_in_aws: ClassVar[tuple[str, ...]] = ("aspire_secret_id", "fingerprint_secret_id")
 
     aspire_secret_id: str = Field("", alias="ASPIRE_SECRET_ID")
     # Local/test only: the SQLite demo database standing in for ASPIRE. Unset in AWS.
@@ -171,7 +171,14 @@ class PaymentsWriterSettings(SyncSettings):
     """The payments writer (`payments_writer`, SQS consumer): ASPIRE like the sync, plus the application key
     that decrypts a bank account's number for its AlternateEft rows (PRODUCT.md §5)."""
 
+    required_in_aws = (*SyncSettings.required_in_aws, "sender_email")
+
     kms_key_id: Required = Field(alias="PORTAL_KMS_KEY_ID")
+    # The email of a Scheduled payment the writer cancels in ASPIRE (PRODUCT.md §5: "when it is canceled").
+    # Unset (a test's or a local process's smaller environment): that email is not sent.
+    sender_email: str = Field("", alias="PORTAL_SENDER_EMAIL")
+    ses_configuration_set: str = Field("", alias="PORTAL_SES_CONFIGURATION_SET")
+    outbox_dir: str = Field("", alias="PORTAL_OUTBOX_DIR")
 
 
 # The model each function loads at cold start (the CDK stack gives each function what its model requires).

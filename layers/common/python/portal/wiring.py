@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from portal.services.identity.service import Identity
     from portal.services.identity.sessions import SessionService
     from portal.services.linkability_facts import Linkability
+    from portal.services.payment_emails import Notify
     from portal.services.payment_writer import PaymentReadBack, PaymentSweep, PaymentWriter
     from portal.services.payments import PaymentsContext
     from portal.services.site_map_cache import SiteMapCache
@@ -352,7 +353,34 @@ class SyncWiring(Wiring):
         # The sync functions load SyncSettings; in-process sweeping (laptop, tests) needs the key too.
         settings = self.settings if isinstance(self.settings, PaymentsWriterSettings) else PaymentsWriterSettings.load()
         cipher = KmsCipher(boto3.client("kms", config=_BOTO_CONFIG), settings.kms_key_id)
-        return PaymentWriter(self.payment_ledger, self.aspire, cipher)
+        return PaymentWriter(self.payment_ledger, self.aspire, cipher, notify=self._writer_notify(settings))
+
+    def _writer_notify(self, settings: PaymentsWriterSettings) -> Notify | None:
+        """The writer's mail: the user's address from the identity table, the site's branding, and the same
+        send-and-record as every user email (`deliver_email`), without the identity service's other parts."""
+        if not settings.sender_email:
+            return None
+        from portal.adapters.ses import SesMailer
+        from portal.emails import EmailBranding
+        from portal.services.identity.clock import iso
+        from portal.services.identity.context import deliver_email
+
+        mailer = SesMailer(
+            boto3.client("sesv2", config=_BOTO_CONFIG),
+            settings.sender_email,
+            configuration_set=settings.ses_configuration_set,
+            outbox_dir=settings.outbox_dir or None,
+        )
+
+        def notify(site_id: str, user_id: str, build: Any, *, branding: Any = None) -> None:
+            user = self.identity_store.get_user(site_id, user_id)
+            site, instance = self.sites.get_site_and_settings(site_id)
+            if user is None or site is None or instance is None:
+                return
+            brand = branding or EmailBranding.of(site, instance.login_branding)
+            deliver_email(mailer, self.identity_store, iso(self.clock()), site_id, build(user.user.email, brand))
+
+        return notify
 
     @cached_property
     def payment_follow_up(self) -> PaymentFollowUp:

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from portal.adapters.aspire.port import AspireSource, AspireUnavailable, create_alternate_eft
 from portal.adapters.dynamodb.payment_ledger import DynamoPaymentLedger, StaleTransition, iter_allocations
 from portal.observability import logger
+from portal.services.payment_emails import Notify, send_payment_email
 
 ACCOUNT_TYPES = {"checking": "Checking", "savings": "Savings"}  # the portal's spelling -> AlternateEft's CHECK
 ATTEMPTS = 3  # reload-and-decide rounds when a concurrent writer/API moved the payment first
@@ -55,6 +56,8 @@ class PaymentWriter:
     source: AspireSource
     cipher: Cipher
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # Mails the user when the writer cancels a Scheduled payment (the API mails the cancel of a Pending one).
+    notify: Notify | None = None
 
     def handle(self, site_id: str, user_id: str, payment_id: str) -> str:
         """Bring one payment forward; returns what happened (for the log and the tests)."""
@@ -136,10 +139,14 @@ class PaymentWriter:
         kept = [a for a in allocations if a["eft_status"] in ("picked_up", "paid")]
         now = self._now()
         if not kept:
-            self.ledger.transition(
+            canceled = self.ledger.transition(
                 payment, "Canceled", at=now, by="writer", allocations=allocations,
                 extra={"canceled_at": now, "canceled_by": _requested_by(payment)},
             )  # fmt: skip
+            if self.notify is not None:
+                from portal.emails import payment_canceled_email
+
+                send_payment_email(self.notify, canceled, payment_canceled_email, None)
             return "canceled"
         status = "Paid" if all(a["eft_status"] == "paid" for a in kept) else "Scheduled"
         self.ledger.transition(

@@ -36,8 +36,9 @@ if TYPE_CHECKING:
     # The emails (templates and their branding) load with the first payment mailed, not at cold start; the
     # contract port and the site map are annotations only.
     from portal.domain.sites import SiteMap
-    from portal.emails import EmailBranding, EmailContent
+    from portal.emails import EmailContent
     from portal.ports import ContractReader
+    from portal.services.payment_emails import Notify
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 BANK_PURPOSE = "bank_account"
@@ -80,20 +81,6 @@ class PaymentStore(Protocol):
 class Cipher(Protocol):
     def encrypt(self, plaintext: bytes, context: Mapping[str, str]) -> bytes: ...
     def decrypt(self, ciphertext: bytes, context: Mapping[str, str]) -> bytes: ...
-
-
-class Notify(Protocol):
-    """Mails the user (site, user) what `build(address, branding)` makes, recorded for diagnostics; `branding`
-    is the site's when the request has read the site already (else the notifier reads it)."""
-
-    def __call__(
-        self,
-        site_id: str,
-        user_id: str,
-        build: Callable[[str, EmailBranding], EmailContent],
-        *,
-        branding: EmailBranding | None = None,
-    ) -> None: ...
 
 
 # Announces a payment to the writer: (site, user, payment id). May raise; the caller logs and goes on.
@@ -512,27 +499,10 @@ def _mail(
     site: tuple[Site, InstanceSettings] | None,
 ) -> None:
     from portal.emails import EmailBranding
+    from portal.services.payment_emails import send_payment_email
 
     branding = EmailBranding.of(site[0], site[1].login_branding) if site is not None else None
-    contracts = list(dict.fromkeys(str(a["contract_id"]) for a in payment["allocations"]))
-
-    def build(address: str, brand: EmailBranding) -> EmailContent:
-        return template(
-            address,
-            brand,
-            str(payment["payment_id"]),
-            _money(payment["amount"]),
-            str(payment["payment_date"]),
-            contracts,
-            str(payment["bank_last4"]),
-        )
-
-    try:
-        ctx.notify(str(payment["site_id"]), str(payment["user_id"]), build, branding=branding)
-    except Exception as error:  # the payment stands whether or not its confirmation could be mailed
-        logger.warning(
-            "payment email not sent", extra={"payment_id": payment["payment_id"], "error": type(error).__name__}
-        )
+    send_payment_email(ctx.notify, payment, template, branding)
 
 
 # --- read -------------------------------------------------------------------------------------------------------

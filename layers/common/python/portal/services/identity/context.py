@@ -111,16 +111,20 @@ class IdentityContext:
         return False
 
     def deliver(self, site_id: str, message: EmailContent) -> None:
-        """Sends an email and records that it did (or did not) for diagnostics. A failed send is logged, never
-        raised: the answer to the caller must not depend on it (an unknown email sends nothing)."""
-        sent_at = iso(self.now())
-        try:
-            message_id = self.mailer.send(message)
-        except Exception as error:  # any provider failure: logged by kind and type only, never the address
-            logger.warning(
-                "email not sent", extra={"site_id": site_id, "kind": message.kind, "error": type(error).__name__}
-            )
-            self.store.record_email(site_id, message.to, SentEmail(sent_at, message.kind, "failed"))
-            return
-        self.store.record_email(site_id, message.to, SentEmail(sent_at, message.kind, "sent", message_id))
-        logger.info("email sent", extra={"site_id": site_id, "kind": message.kind, "message_id": message_id})
+        """Sends an email and records that it did (or did not) for diagnostics (`deliver_email`)."""
+        deliver_email(self.mailer, self.store, iso(self.now()), site_id, message)
+
+
+def deliver_email(mailer: Mailer, store: IdentityStore, sent_at: str, site_id: str, message: EmailContent) -> None:
+    """Sends an email and records that it did (or did not) on the address's MAIL# item, which diagnostics read
+    (PRODUCT.md §8.3). A failed send is logged, never raised: the answer to the caller must not depend on it (an
+    unknown email sends nothing). Every sender of user emails goes through here (identity, payments, writer)."""
+    try:
+        message_id = mailer.send(message)
+    except Exception as error:  # any provider failure: logged by kind and type only, never the address
+        kind, failure = message.kind, type(error).__name__
+        logger.warning("email not sent", extra={"site_id": site_id, "kind": kind, "error": failure})
+        store.record_email(site_id, message.to, SentEmail(sent_at, message.kind, "failed"))
+        return
+    store.record_email(site_id, message.to, SentEmail(sent_at, message.kind, "sent", message_id))
+    logger.info("email sent", extra={"site_id": site_id, "kind": message.kind, "message_id": message_id})
