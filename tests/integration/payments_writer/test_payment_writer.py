@@ -237,32 +237,53 @@ def test_a_run_picked_up_but_not_posted_keeps_the_payment_scheduled_and_marks_it
     assert world.payments.get(payment["payment_id"])["status"] == "Paid"
 
 
-def test_the_writer_mails_the_user_when_it_cancels_a_scheduled_payment(
-    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Given the payment's user, a writer that mails (as deployed: a sender, the local outbox) ...
+@pytest.fixture
+def mailbox(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The payment's user and a writer that mails (as deployed: a sender; here also the local outbox).
+    Returns a reader of the emails of one kind sent to her."""
     outbox = tmp_path / "outbox"
     monkeypatch.setenv("PORTAL_OUTBOX_DIR", str(outbox))
     boto3.client("ses").verify_email_identity(EmailAddress=os.environ["PORTAL_SENDER_EMAIL"])
     user = User(world.payments.site_id, world.payments.user_id, "pat@example.com", "Pat", "Doe", UserStatus.ACTIVE,
                 created_at="2026-12-01T00:00:00Z")  # fmt: skip
     world.wiring.identity_store.create_user(user, ["A-1"], link_source="test")
-    # ... and a Scheduled payment whose cancel she asked for (the API moved it to Pending Cancel)
+
+    def texts(kind: str) -> list[str]:
+        mails = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in outbox.glob("*.eml")]
+        assert all(ACCOUNT_NUMBER not in m.as_string() for m in mails)
+        found = [m for m in mails if m["X-Portal-Kind"] == kind and m["To"] == "pat@example.com"]
+        return [m.get_body(preferencelist=("plain",)).get_content() for m in found]  # type: ignore[union-attr]
+
+    return texts
+
+
+def test_the_writer_mails_the_user_when_it_cancels_a_scheduled_payment(world: World, mailbox: Any) -> None:
+    # Given a Scheduled payment whose cancel she asked for (the API moved it to Pending Cancel)
     payment = world.payments.store([("C-1", "A-1", "1300.00"), ("C-2", "A-1", "20.50")])
     write(world, payment)
     world.payments.request_cancel(payment["payment_id"])
     # When the writer cancels it in ASPIRE
     assert write(world, payment) == "canceled"
     # Then she gets the branded canceled email: amount, date, both contracts, the last 4 only
-    mails = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in outbox.glob("*.eml")]
-    [mail] = [m for m in mails if m["X-Portal-Kind"] == "payment_canceled" and m["To"] == "pat@example.com"]
-    text = mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    [text] = mailbox("payment_canceled")
     assert payment["payment_id"] in text and "1320.50" in text and payment["payment_date"] in text
     assert "C-1" in text and "C-2" in text and ACCOUNT_NUMBER[-4:] in text
-    assert ACCOUNT_NUMBER not in mail.as_string()
     # And the email is recorded for the diagnostics, like every email sent
     sent = world.wiring.identity_store.recent_emails(world.payments.site_id, "pat@example.com")
     assert [e.kind for e in sent] == ["payment_canceled"]
+
+
+def test_a_cancel_an_eft_run_overtook_mails_that_the_payment_is_collected(world: World, mailbox: Any) -> None:
+    # Given a Scheduled payment whose cancel was accepted just as an EFT run picked it up
+    payment = world.payments.store([("C-1", "A-1", "300.00")])
+    write(world, payment)
+    world.payments.request_cancel(payment["payment_id"])
+    simulator.eft_run(world.aspire.source.path, datetime.now(UTC))
+    # When the writer handles the cancel, then it is refused and she is told it will be collected after all
+    assert write(world, payment).startswith("cancel_refused_")
+    [text] = mailbox("payment_not_canceled")
+    assert "came too late" in text and payment["payment_id"] in text and "300.00" in text
+    assert mailbox("payment_canceled") == []
 
 
 def test_a_writer_without_a_sender_cancels_without_mailing(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,6 +13,7 @@ from portal.emails.templates import (
     password_reset_email,
     payment_accepted_email,
     payment_canceled_email,
+    payment_not_canceled_email,
     registration_email,
 )
 
@@ -24,5 +25,6 @@ __all__ = [
     "password_reset_email",
     "payment_accepted_email",
     "payment_canceled_email",
+    "payment_not_canceled_email",
     "registration_email",
 ]

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
-from typing import Literal
+from typing import Any, Literal
 
 from portal.domain.settings import LoginBranding, Site
 
 EmailKind = Literal[
     "registration", "already_registered", "mfa_code", "password_reset",
-    "payment_accepted", "payment_canceled",  # payments (PRODUCT.md §5)
+    "payment_accepted", "payment_canceled", "payment_not_canceled",  # payments (PRODUCT.md §5)
 ]  # fmt: skip
 
 
@@ -131,49 +131,46 @@ def _payment_lines(amount: str, payment_date: str, contracts: list[str], bank_la
     ]
 
 
-def payment_accepted_email(
-    to: str,
-    brand: EmailBranding,
-    payment_id: str,
-    amount: str,
-    payment_date: str,
-    contracts: list[str],
-    bank_last4: str,
+def _payment_email(
+    kind: EmailKind, subject: str, opening: str, closing: str, to: str, brand: EmailBranding, amount: str, *details: Any
 ) -> EmailContent:
     greeting = "Hello,"
-    lines = [
-        f"We received your payment request {payment_id}.",
-        *_payment_lines(amount, payment_date, contracts, bank_last4),
-        "You can follow it, or cancel it before it is processed, in the portal.",
-    ]
+    lines = [opening, *_payment_lines(amount, *details), closing]
     return EmailContent(
         to=to,
-        subject=f"{brand.site_name}: payment of ${amount} received",
+        subject=f"{brand.site_name}: payment of ${amount} {subject}",
         text=_text(brand, greeting, lines),
         html=_html(brand, greeting, lines),
-        kind="payment_accepted",
+        kind=kind,
     )
+
+
+def payment_accepted_email(
+    to: str, brand: EmailBranding, payment_id: str, amount: str, payment_date: str, contracts: list[str], last4: str
+) -> EmailContent:
+    opening = f"We received your payment request {payment_id}."
+    closing = "You can follow it, or cancel it before it is processed, in the portal."
+    return _payment_email("payment_accepted", "received", opening, closing, to, brand, amount, payment_date,
+                          contracts, last4)  # fmt: skip
 
 
 def payment_canceled_email(
-    to: str,
-    brand: EmailBranding,
-    payment_id: str,
-    amount: str,
-    payment_date: str,
-    contracts: list[str],
-    bank_last4: str,
+    to: str, brand: EmailBranding, payment_id: str, amount: str, payment_date: str, contracts: list[str], last4: str
 ) -> EmailContent:
-    greeting = "Hello,"
-    lines = [
-        f"Your payment {payment_id} was canceled; nothing will be collected for it.",
-        *_payment_lines(amount, payment_date, contracts, bank_last4),
-        "If you did not cancel it, contact us.",
-    ]
-    return EmailContent(
-        to=to,
-        subject=f"{brand.site_name}: payment of ${amount} canceled",
-        text=_text(brand, greeting, lines),
-        html=_html(brand, greeting, lines),
-        kind="payment_canceled",
+    opening = f"Your payment {payment_id} was canceled; nothing will be collected for it."
+    closing = "If you did not cancel it, contact us."
+    return _payment_email("payment_canceled", "canceled", opening, closing, to, brand, amount, payment_date,
+                          contracts, last4)  # fmt: skip
+
+
+def payment_not_canceled_email(
+    to: str, brand: EmailBranding, payment_id: str, amount: str, payment_date: str, contracts: list[str], last4: str
+) -> EmailContent:
+    """The cancel came too late: an EFT run had already picked the payment up, so it is collected after all."""
+    opening = (
+        f"Your request to cancel payment {payment_id} came too late: the bank transfer was already on its way, "
+        "so the payment will be collected."
     )
+    closing = "If this is a problem, contact us."
+    return _payment_email("payment_not_canceled", "not canceled", opening, closing, to, brand, amount, payment_date,
+                          contracts, last4)  # fmt: skip

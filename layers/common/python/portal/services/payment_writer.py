@@ -125,10 +125,11 @@ class PaymentWriter:
         # An EFT run took a row in the seconds between insert and cancel: ASPIRE collects, so the portal must not
         # say Canceled. Canceled -> Scheduled is the one backwards move, and it says why.
         marked = [{**a, "eft_status": states[a["portal_payment_id"]]} for a in allocations]
-        self.ledger.transition(
+        scheduled = self.ledger.transition(
             payment, "Scheduled", at=self._now(), by="writer", allocations=marked,
             note="cancel too late: an EFT run had already picked the payment up in ASPIRE",
         )  # fmt: skip
+        self._mail(scheduled, "payment_not_canceled_email")  # the API's "canceled" email was wrong: say so
         return "scheduled_after_cancel"
 
     # --- Pending Cancel -> Canceled (or back) --------------------------------------------------------------
@@ -143,17 +144,22 @@ class PaymentWriter:
                 payment, "Canceled", at=now, by="writer", allocations=allocations,
                 extra={"canceled_at": now, "canceled_by": _requested_by(payment)},
             )  # fmt: skip
-            if self.notify is not None:
-                from portal.emails import payment_canceled_email
-
-                send_payment_email(self.notify, canceled, payment_canceled_email, None)
+            self._mail(canceled, "payment_canceled_email")
             return "canceled"
         status = "Paid" if all(a["eft_status"] == "paid" for a in kept) else "Scheduled"
-        self.ledger.transition(
+        refused = self.ledger.transition(
             payment, status, at=now, by="writer", allocations=allocations,
             note="cancel refused by ASPIRE: an EFT run had already picked the payment up",
         )  # fmt: skip
+        self._mail(refused, "payment_not_canceled_email")
         return f"cancel_refused_{status.lower()}"
+
+    def _mail(self, payment: Mapping[str, Any], template: str) -> None:
+        """The user hears how her cancel ended (the API mails the cancel of a Pending payment itself)."""
+        if self.notify is not None:
+            from portal import emails  # the templates load with the first email, not at cold start
+
+            send_payment_email(self.notify, payment, getattr(emails, template), None)
 
     def _cancel_row(self, portal_payment_id: str) -> str:
         if self.source.execute("cancel_alternate_eft", {"portal_payment_id": portal_payment_id}):
