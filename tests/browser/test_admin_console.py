@@ -15,7 +15,7 @@ from playwright.sync_api import Page, Route, expect
 
 from local.web_runtime import WebRuntime
 
-from .conftest import ADMIN_LOGINS, admin_sign_in, assert_accessible, assert_fits
+from .conftest import ADMIN_LOGINS, admin_sign_in, assert_accessible, assert_fits, assert_no_stray_text
 
 # The demo ASPIRE data (local/aspire): Granite Fabrication is linkable on summit; Granite Grain's only active
 # contract is booked under AGRI, harvest's label; CN-0001022 is booked under DENTAL, which maps to careline.
@@ -27,16 +27,6 @@ WRITE_CONTROLS = [
     ("button", "Deactivate"), ("button", "Reactivate"), ("button", "Start a full resync"),
     ("button", "Search accounts"), ("button", "Remove"), ("button", "Link"),
 ]  # fmt: skip
-
-
-# Text nodes that are a value printed as text by mistake (Element.append(null), an array, an element).
-STRAY_TEXT = """[...document.querySelectorAll('main, main *')].flatMap((el) => [...el.childNodes])
-  .filter((n) => n.nodeType === 3 && /^(null|undefined)$|\\[object /.test(n.textContent.trim()))
-  .map((n) => n.textContent)"""
-
-
-def assert_no_stray_text(page: Page) -> None:
-    assert page.evaluate(STRAY_TEXT) == [], page.url
 
 
 def create_user(page: Page, portal: WebRuntime) -> str:

@@ -24,6 +24,7 @@ from .conftest import (
     GOOD_ROUTING,
     assert_accessible,
     assert_fits,
+    assert_no_stray_text,
     enduser_call,
     ensure_verified_bank_account,
     payments_of,
@@ -337,6 +338,8 @@ def test_cancel_a_pending_payment_and_see_it_canceled(page: Page, portal: WebRun
         expect(page.get_by_test_id("payment-status")).to_have_text("Canceled")
         expect(page.get_by_role("table", name="Status history")).to_contain_text("canceled by the user")
         expect(page.get_by_role("button", name="Cancel this payment")).to_have_count(0)
+        # and the page (no confirmation, so no thank-you line) prints no stray "null" where that line would be
+        assert_no_stray_text(page)
         assert status_of(page, portal, payment_id) == "Canceled"
     finally:
         set_outage(portal.paths.aspire_outage, False)

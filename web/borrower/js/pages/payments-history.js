@@ -1,7 +1,7 @@
 // Payment history (newest first), one payment with its status history and cancel, and the confirmation after
 // paying (the same page, `?confirmation=1`), which follows a Pending payment for a few seconds.
 import { api } from "../api.js";
-import { date, h, money } from "../dom.js";
+import { append, date, h, money } from "../dom.js";
 import { guarded, showError, table } from "../ui.js";
 import { base, confirmBox, paymentsOff } from "./payments-common.js";
 
@@ -55,7 +55,8 @@ export async function payment(context) {
   const historyBox = h("div", {}, statusHistory(p));
   const fact = (label, value) => h("div", {}, h("dt", {}, label), h("dd", {}, value));
   const actions = h("div");
-  main.append(
+  // dom.js append, not Element.append: that one prints the null of a page that is no confirmation as "null".
+  append(main, [
     h("p", {}, h("a", { href: `${base(site)}/payments` }, "← Payment history")),
     h("h1", { tabindex: "-1" }, heading),
     confirmation ? h("p", {}, "Thank you. Your payment was received; you will get an email about it too.") : null,
@@ -69,7 +70,7 @@ export async function payment(context) {
       fact("From bank account", `ending ${p.bank_last4}`),
       fact("Reference", h("code", {}, p.payment_id))),
     actions,
-    historyBox); // the table's caption names it
+    historyBox]); // the table's caption names it
 
   function showActions() {
     if (!CANCELABLE.has(p.status)) return actions.replaceChildren();
