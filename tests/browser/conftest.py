@@ -102,6 +102,13 @@ def assert_no_stray_text(page: Page) -> None:
     assert page.evaluate(STRAY_TEXT) == [], page.url
 
 
+def assert_tables_fit(page: Page) -> None:
+    """Every table shows all its columns without scrolling sideways (the wrapper scrolls only on a narrow screen)."""
+    clipped = page.evaluate("""[...document.querySelectorAll('.table-wrap')]
+      .filter((w) => w.scrollWidth > w.clientWidth).map((w) => w.getAttribute('aria-label'))""")
+    assert clipped == [], f"{page.url}: {clipped} scroll sideways"
+
+
 def assert_fits(page: Page, width: int = 320) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth")
     assert overflow <= width, f"{page.url} is {overflow} px wide at a {width} px viewport"

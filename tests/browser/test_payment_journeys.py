@@ -25,6 +25,7 @@ from .conftest import (
     assert_accessible,
     assert_fits,
     assert_no_stray_text,
+    assert_tables_fit,
     enduser_call,
     ensure_verified_bank_account,
     payments_of,
@@ -225,6 +226,10 @@ def test_pay_all_open_charges(page: Page, portal: WebRuntime) -> None:
         expect(page.locator("dl.facts")).to_contain_text(c["contract_id"])
     payment = payments_of(page, portal, SITE)[0]
     assert payment["scope"] == "all" and payment["amount"] == owed["total_open"]
+    # and the history, at a desktop width, shows every column of it without scrolling sideways
+    page.get_by_role("link", name="Payment history").first.click()
+    expect(page.get_by_role("row").filter(has_text="All open charges").first).to_be_visible()
+    assert_tables_fit(page)
 
 
 def test_a_double_click_on_pay_makes_exactly_one_payment(page: Page, portal: WebRuntime) -> None:

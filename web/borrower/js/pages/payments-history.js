@@ -28,7 +28,8 @@ export async function history(context) {
     ["Payment date", (p) => h("a", { href: `${base(site)}/payments/${encodeURIComponent(p.payment_id)}` }, date(p.payment_date))],
     ["Amount", (p) => money(p.amount)],
     ["Status", (p) => badge(p.status)],
-    ["Contracts", (p) => (p.scope === "all" ? `All open charges (${contracts(p)})` : contracts(p))],
+    // the one cell that may wrap: all open charges of several contracts pushed "From account" out of view
+    ["Contracts", (p) => h("span", { class: "wrap" }, p.scope === "all" ? `All open charges (${contracts(p)})` : contracts(p))],
     ["From account", (p) => `ending ${p.bank_last4}`],
   ], page.items));
   if (page.next_token) main.append(h("p", { class: "muted" }, "Showing the newest 100 payments."));
