@@ -320,3 +320,18 @@ def test_the_console_ships_under_its_budget() -> None:
     shipped = admin_shipped_bytes()
     assert shipped["files"] >= 10  # the console's own files and the borrower modules it imports
     assert shipped["gzip"] < 100 * 1024, shipped
+
+
+def test_the_sync_watermarks_read_as_name_and_value_pairs(page: Page, portal: WebRuntime) -> None:
+    # Given the sync page after the runtime's first sync (its watermarks: wm_incremental, updated_at, ...)
+    admin_sign_in(page, portal, then="/admin/sync")
+    page.get_by_role("link", name="Sync").click()
+    expect(page.get_by_role("heading", name="Watermarks")).to_be_visible()
+    # Then each value sits under its own name: a name and its value share a column, whatever the grid wraps
+    pairs = page.evaluate("""[...document.querySelectorAll('dl.facts dt')].map((dt) => {
+      const dd = dt.nextElementSibling;
+      return [dt.textContent, dd?.tagName, dt.getBoundingClientRect().left, dd?.getBoundingClientRect().left];
+    })""")
+    assert pairs, "no watermark shown"
+    misplaced = [name for name, tag, dt_left, dd_left in pairs if tag != "DD" or dt_left != dd_left]
+    assert misplaced == [], f"values not under their names: {misplaced}"
