@@ -232,6 +232,32 @@ def test_pay_all_open_charges(page: Page, portal: WebRuntime) -> None:
     assert_tables_fit(page)
 
 
+def test_a_payment_on_its_way_is_shown_above_the_open_amounts_it_does_not_lower_yet(
+    page: Page, portal: WebRuntime
+) -> None:
+    # Given a borrower who has just paid one contract (Scheduled: ASPIRE's open amount stays the same)
+    signed_in(page, portal)
+    contract = payable(page, portal)
+    payment_id = pay_through_the_api(page, portal, contract["contract_id"], "7.65")
+    # When she opens Make a payment again
+    page.goto(f"{portal.web_url}/sites/{SITE}/payments/new")
+    # Then the payment on its way is listed, so she does not pay the same charges twice
+    coming = page.get_by_role("region", name="Payments already on their way")
+    expect(coming).to_contain_text(f"for Contract {contract['contract_id']}")
+    expect(coming.get_by_role("link", name=re.compile(r"^\$7\.65 on "))).to_have_attribute(
+        "href", f"/sites/{SITE}/payments/{payment_id}"
+    )
+    # and once it is canceled it is no longer on its way
+    status, _ = enduser_call(page, portal, SITE, "POST", f"/payments/{payment_id}/cancel")
+    assert status in (200, 202)
+    deadline = time.monotonic() + 20
+    while status_of(page, portal, payment_id) != "Canceled" and time.monotonic() < deadline:
+        time.sleep(0.25)
+    page.reload()
+    expect(page.get_by_role("button", name="Review payment")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"^\$7\.65 on "))).to_have_count(0)
+
+
 def test_a_double_click_on_pay_makes_exactly_one_payment(page: Page, portal: WebRuntime) -> None:
     # Given a borrower on the review step
     signed_in(page, portal)
