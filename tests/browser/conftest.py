@@ -92,6 +92,23 @@ def assert_accessible(page: Page) -> None:
     assert results.violations_count == 0, results.generate_report()
 
 
+# Text nodes that are a value printed as text by mistake (Element.append(null), an array, an element).
+STRAY_TEXT = """[...document.querySelectorAll('main, main *')].flatMap((el) => [...el.childNodes])
+  .filter((n) => n.nodeType === 3 && /^(null|undefined)$|\\[object /.test(n.textContent.trim()))
+  .map((n) => n.textContent)"""
+
+
+def assert_no_stray_text(page: Page) -> None:
+    assert page.evaluate(STRAY_TEXT) == [], page.url
+
+
+def assert_tables_fit(page: Page) -> None:
+    """Every table shows all its columns without scrolling sideways (the wrapper scrolls only on a narrow screen)."""
+    clipped = page.evaluate("""[...document.querySelectorAll('.table-wrap')]
+      .filter((w) => w.scrollWidth > w.clientWidth).map((w) => w.getAttribute('aria-label'))""")
+    assert clipped == [], f"{page.url}: {clipped} scroll sideways"
+
+
 def assert_fits(page: Page, width: int = 320) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth")
     assert overflow <= width, f"{page.url} is {overflow} px wide at a {width} px viewport"

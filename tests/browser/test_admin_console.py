@@ -15,7 +15,7 @@ from playwright.sync_api import Page, Route, expect
 
 from local.web_runtime import WebRuntime
 
-from .conftest import ADMIN_LOGINS, admin_sign_in, assert_accessible, assert_fits
+from .conftest import ADMIN_LOGINS, admin_sign_in, assert_accessible, assert_fits, assert_no_stray_text
 
 # The demo ASPIRE data (local/aspire): Granite Fabrication is linkable on summit; Granite Grain's only active
 # contract is booked under AGRI, harvest's label; CN-0001022 is booked under DENTAL, which maps to careline.
@@ -27,16 +27,6 @@ WRITE_CONTROLS = [
     ("button", "Deactivate"), ("button", "Reactivate"), ("button", "Start a full resync"),
     ("button", "Search accounts"), ("button", "Remove"), ("button", "Link"),
 ]  # fmt: skip
-
-
-# Text nodes that are a value printed as text by mistake (Element.append(null), an array, an element).
-STRAY_TEXT = """[...document.querySelectorAll('main, main *')].flatMap((el) => [...el.childNodes])
-  .filter((n) => n.nodeType === 3 && /^(null|undefined)$|\\[object /.test(n.textContent.trim()))
-  .map((n) => n.textContent)"""
-
-
-def assert_no_stray_text(page: Page) -> None:
-    assert page.evaluate(STRAY_TEXT) == [], page.url
 
 
 def create_user(page: Page, portal: WebRuntime) -> str:
@@ -330,3 +320,18 @@ def test_the_console_ships_under_its_budget() -> None:
     shipped = admin_shipped_bytes()
     assert shipped["files"] >= 10  # the console's own files and the borrower modules it imports
     assert shipped["gzip"] < 100 * 1024, shipped
+
+
+def test_the_sync_watermarks_read_as_name_and_value_pairs(page: Page, portal: WebRuntime) -> None:
+    # Given the sync page after the runtime's first sync (its watermarks: wm_incremental, updated_at, ...)
+    admin_sign_in(page, portal, then="/admin/sync")
+    page.get_by_role("link", name="Sync").click()
+    expect(page.get_by_role("heading", name="Watermarks")).to_be_visible()
+    # Then each value sits under its own name: a name and its value share a column, whatever the grid wraps
+    pairs = page.evaluate("""[...document.querySelectorAll('dl.facts dt')].map((dt) => {
+      const dd = dt.nextElementSibling;
+      return [dt.textContent, dd?.tagName, dt.getBoundingClientRect().left, dd?.getBoundingClientRect().left];
+    })""")
+    assert pairs, "no watermark shown"
+    misplaced = [name for name, tag, dt_left, dd_left in pairs if tag != "DD" or dt_left != dd_left]
+    assert misplaced == [], f"values not under their names: {misplaced}"

@@ -24,6 +24,8 @@ from .conftest import (
     GOOD_ROUTING,
     assert_accessible,
     assert_fits,
+    assert_no_stray_text,
+    assert_tables_fit,
     enduser_call,
     ensure_verified_bank_account,
     payments_of,
@@ -224,6 +226,36 @@ def test_pay_all_open_charges(page: Page, portal: WebRuntime) -> None:
         expect(page.locator("dl.facts")).to_contain_text(c["contract_id"])
     payment = payments_of(page, portal, SITE)[0]
     assert payment["scope"] == "all" and payment["amount"] == owed["total_open"]
+    # and the history, at a desktop width, shows every column of it without scrolling sideways
+    page.get_by_role("link", name="Payment history").first.click()
+    expect(page.get_by_role("row").filter(has_text="All open charges").first).to_be_visible()
+    assert_tables_fit(page)
+
+
+def test_a_payment_on_its_way_is_shown_above_the_open_amounts_it_does_not_lower_yet(
+    page: Page, portal: WebRuntime
+) -> None:
+    # Given a borrower who has just paid one contract (Scheduled: ASPIRE's open amount stays the same)
+    signed_in(page, portal)
+    contract = payable(page, portal)
+    payment_id = pay_through_the_api(page, portal, contract["contract_id"], "7.65")
+    # When she opens Make a payment again
+    page.goto(f"{portal.web_url}/sites/{SITE}/payments/new")
+    # Then the payment on its way is listed, so she does not pay the same charges twice
+    coming = page.get_by_role("region", name="Payments already on their way")
+    expect(coming).to_contain_text(f"for Contract {contract['contract_id']}")
+    expect(coming.get_by_role("link", name=re.compile(r"^\$7\.65 on "))).to_have_attribute(
+        "href", f"/sites/{SITE}/payments/{payment_id}"
+    )
+    # and once it is canceled it is no longer on its way
+    status, _ = enduser_call(page, portal, SITE, "POST", f"/payments/{payment_id}/cancel")
+    assert status in (200, 202)
+    deadline = time.monotonic() + 20
+    while status_of(page, portal, payment_id) != "Canceled" and time.monotonic() < deadline:
+        time.sleep(0.25)
+    page.reload()
+    expect(page.get_by_role("button", name="Review payment")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"^\$7\.65 on "))).to_have_count(0)
 
 
 def test_a_double_click_on_pay_makes_exactly_one_payment(page: Page, portal: WebRuntime) -> None:
@@ -337,6 +369,8 @@ def test_cancel_a_pending_payment_and_see_it_canceled(page: Page, portal: WebRun
         expect(page.get_by_test_id("payment-status")).to_have_text("Canceled")
         expect(page.get_by_role("table", name="Status history")).to_contain_text("canceled by the user")
         expect(page.get_by_role("button", name="Cancel this payment")).to_have_count(0)
+        # and the page (no confirmation, so no thank-you line) prints no stray "null" where that line would be
+        assert_no_stray_text(page)
         assert status_of(page, portal, payment_id) == "Canceled"
     finally:
         set_outage(portal.paths.aspire_outage, False)

@@ -40,7 +40,9 @@ export async function sync({ main, alert, canWrite, rerender }) {
     last.length ? table("Last successful runs", runColumns, last) : h("p", {}, "None yet."),
     h("h2", {}, "Recent runs"), s.recent_runs?.length ? table("Recent runs", runColumns, s.recent_runs) : h("p", {}, "None yet."),
     h("h2", {}, "Watermarks"), s.watermarks
-      ? h("dl", { class: "facts" }, Object.entries(s.watermarks).map(([k, v]) => [h("dt", {}, k), h("dd", {}, k.endsWith("_at") ? when(v) : String(v))]))
+      ? h("dl", { class: "facts" }, Object.entries(s.watermarks).map(([k, v]) =>
+        // one div per pair: bare dt/dd in the .facts grid put a value in the next column, under another name
+        h("div", {}, h("dt", {}, k), h("dd", {}, k.endsWith("_at") ? when(v) : String(v)))))
       : h("p", {}, "No watermark yet."),
     h("h2", {}, "Restore events"), s.restore_events?.length
       ? table("ASPIRE restore events", [["Detected", (e) => when(e.detected_at || e.at)], ["Event", (e) => json(e)]], s.restore_events)

@@ -1,7 +1,7 @@
 // Payment history (newest first), one payment with its status history and cancel, and the confirmation after
 // paying (the same page, `?confirmation=1`), which follows a Pending payment for a few seconds.
 import { api } from "../api.js";
-import { date, h, money } from "../dom.js";
+import { append, date, h, money } from "../dom.js";
 import { guarded, showError, table } from "../ui.js";
 import { base, confirmBox, paymentsOff } from "./payments-common.js";
 
@@ -28,7 +28,8 @@ export async function history(context) {
     ["Payment date", (p) => h("a", { href: `${base(site)}/payments/${encodeURIComponent(p.payment_id)}` }, date(p.payment_date))],
     ["Amount", (p) => money(p.amount)],
     ["Status", (p) => badge(p.status)],
-    ["Contracts", (p) => (p.scope === "all" ? `All open charges (${contracts(p)})` : contracts(p))],
+    // the one cell that may wrap: all open charges of several contracts pushed "From account" out of view
+    ["Contracts", (p) => h("span", { class: "wrap" }, p.scope === "all" ? `All open charges (${contracts(p)})` : contracts(p))],
     ["From account", (p) => `ending ${p.bank_last4}`],
   ], page.items));
   if (page.next_token) main.append(h("p", { class: "muted" }, "Showing the newest 100 payments."));
@@ -55,7 +56,8 @@ export async function payment(context) {
   const historyBox = h("div", {}, statusHistory(p));
   const fact = (label, value) => h("div", {}, h("dt", {}, label), h("dd", {}, value));
   const actions = h("div");
-  main.append(
+  // dom.js append, not Element.append: that one prints the null of a page that is no confirmation as "null".
+  append(main, [
     h("p", {}, h("a", { href: `${base(site)}/payments` }, "← Payment history")),
     h("h1", { tabindex: "-1" }, heading),
     confirmation ? h("p", {}, "Thank you. Your payment was received; you will get an email about it too.") : null,
@@ -69,7 +71,7 @@ export async function payment(context) {
       fact("From bank account", `ending ${p.bank_last4}`),
       fact("Reference", h("code", {}, p.payment_id))),
     actions,
-    historyBox); // the table's caption names it
+    historyBox]); // the table's caption names it
 
   function showActions() {
     if (!CANCELABLE.has(p.status)) return actions.replaceChildren();

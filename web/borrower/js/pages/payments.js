@@ -49,11 +49,32 @@ function invoiceList(option) {
     h("li", {}, `Invoice ${i.invoice_number}${i.due_date ? `, due ${date(i.due_date)}` : ""}: ${money(i.balance)}`)));
 }
 
+// The open amounts are ASPIRE's invoices, which a Pending or Scheduled payment does not lower until the
+// collection run posts it: without this note "All open charges" right after paying one contract pays it again.
+const ON_ITS_WAY = new Set(["Pending", "Scheduled"]);
+const ON_ITS_WAY_SHOWN = 5; // the newest few; the rest are one link away (and out of the keyboard's way)
+
+function onItsWay(site, payments) {
+  const coming = payments.filter((p) => ON_ITS_WAY.has(p.status));
+  if (!coming.length) return null;
+  return h("section", { class: "summary on-its-way", "aria-labelledby": "on-its-way" },
+    h("h2", { id: "on-its-way" }, "Payments already on their way"),
+    h("p", {}, "The open amounts below do not include these yet; they count once the payment is collected."),
+    h("ul", {}, coming.slice(0, ON_ITS_WAY_SHOWN).map((p) => h("li", {},
+      h("a", { href: `${base(site)}/payments/${encodeURIComponent(p.payment_id)}` }, `${money(p.amount)} on ${date(p.payment_date)}`),
+      ` for ${p.allocations.map((a) => `Contract ${a.contract_id}`).join(", ")} (${p.status})`))),
+    coming.length > ON_ITS_WAY_SHOWN
+      ? h("p", {}, h("a", { href: `${base(site)}/payments` }, `${coming.length - ON_ITS_WAY_SHOWN} more in your payment history`))
+      : null);
+}
+
 export async function pay(context) {
   const { site, main, alert, title, query } = context;
   if (paymentsOff(context)) return;
   main.append(h("h1", { tabindex: "-1" }, title));
-  const [options, banks] = await Promise.all([api(site, "GET", "/payments/options"), api(site, "GET", "/bank-accounts")]);
+  // Recent payments only for the "already on its way" note: the page works without it.
+  const [options, banks, recent] = await Promise.all([api(site, "GET", "/payments/options"), api(site, "GET", "/bank-accounts"),
+    api(site, "GET", "/payments", { query: { limit: 100 } }).catch(() => ({ items: [] }))]);
   const verified = banks.items.filter((b) => b.verified);
   if (!options.contracts.length) {
     main.append(h("p", {}, "You have no open contracts to pay."));
@@ -74,6 +95,8 @@ export async function pay(context) {
     bank_account_id: verified[0].bank_account_id,
   };
   values.amount = openAmount(values.choice);
+  const coming = onItsWay(site, recent.items);
+  if (coming) main.append(coming);
   const step = h("div");
   main.append(step);
 
