@@ -71,7 +71,8 @@ def test_register_through_the_emailed_link_and_sign_in(page: Page, portal: WebRu
     expect(page.get_by_role("heading", name="Finish your registration")).to_be_visible()
     page.get_by_label("New password").fill("a long harvest phrase 2026")
     page.get_by_role("button", name="Save password").click()
-    expect(page.get_by_role("alert")).to_have_text("Your password is saved.")
+    expect(page.get_by_role("alert")).to_have_text("Your password is saved and your account is active.")
+    expect(page.get_by_text("Your password was changed.")).to_have_count(0)
     assert "token=" not in page.url  # the used token does not stay in the address bar
     # Then she can sign in and sees the contract she registered with
     sign_in(page, portal, "harvest", person["email"], "a long harvest phrase 2026")

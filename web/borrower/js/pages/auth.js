@@ -114,13 +114,14 @@ function choosePassword({ site, main, alert, title, query }, path, intro, succes
   ], "Save password", async ({ password }, el) => {
     await api(site, "POST", path, { body: { token, password }, auth: false });
     history.replaceState(null, "", `${base(site)}/${location.pathname.split("/").pop()}`); // drop the used token
-    el.replaceWith(h("p", {}, success, " ", h("a", { href: `${base(site)}/sign-in` }, "Sign in")));
-    showNotice(alert, "Your password is saved.");
+    // One message (announced by the alert), then where to go next.
+    el.replaceWith(h("p", {}, h("a", { href: `${base(site)}/sign-in` }, "Sign in with your new password")));
+    showNotice(alert, success);
   }, alert));
 }
 
 export async function verifyEmail(context) {
-  choosePassword(context, "/enrollment/verify", "Choose a password to activate your account.", "Your account is active.");
+  choosePassword(context, "/enrollment/verify", "Choose a password to activate your account.", "Your password is saved and your account is active.");
 }
 
 export async function resetPassword(context) {

@@ -38,7 +38,7 @@ export async function history(context) {
 function statusHistory(p) {
   return table("Status history", [
     ["Status", (e) => e.status],
-    ["When", (e) => h("time", { dateTime: e.at }, new Date(e.at).toLocaleString("en-US", { dateStyle: "medium", timeStyle: "medium" }))],
+    ["When", (e) => h("time", { dateTime: e.at }, new Date(e.at).toLocaleString("en-US", { dateStyle: "medium", timeStyle: "long" }))],
     ["Note", (e) => e.note || "—"],
   ], p.history);
 }

@@ -40,6 +40,11 @@ def aba_check_digit(first8: str) -> str:
     return str(-total % 10)
 
 
+NOT_A_ROUTING_NUMBER = (
+    "this is not a valid routing number (its check digit does not match): check the 9 digits on a check"
+)
+
+
 def aba_routing_number_check(routing_number: str) -> Check:
     """Check "aba_routing_number": exactly 9 digits, not all zeros, and a 3-7-1 weighted sum divisible by 10."""
     value = routing_number.strip()
@@ -53,7 +58,8 @@ def aba_routing_number_check(routing_number: str) -> Check:
         return Check(RULE_ABA, False, "routing number is all zeros")
     total = sum(weight * int(digit) for weight, digit in zip(_WEIGHTS, value, strict=True))
     if total % 10 != 0:
-        return Check(RULE_ABA, False, "routing number fails the ABA checksum (check digit does not match)")
+        # Said to the person typing it: what is wrong and where to look, not only the rule's name.
+        return Check(RULE_ABA, False, NOT_A_ROUTING_NUMBER)
     return Check(RULE_ABA, True, "routing number has 9 digits and passes the ABA checksum")
 
 
