@@ -37,8 +37,10 @@ def test_surrounding_whitespace_is_ignored() -> None:
     ("routing_number", "detail"),
     [
         ("000000000", "routing number is all zeros"),
-        ("011000016", "this is not a valid routing number (its check digit does not match): check the 9 digits on "
-         "a check"),
+        (
+            "011000016",
+            "this is not a valid routing number (its check digit does not match): check the 9 digits on a check",
+        ),
         ("01100001", "routing number must have exactly 9 digits, not 8"),
         ("0110000150", "routing number must have exactly 9 digits, not 10"),
         ("01100001a", "routing number contains characters other than the digits 0-9"),
