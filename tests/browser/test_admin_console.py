@@ -15,7 +15,7 @@ from playwright.sync_api import Page, Route, expect
 
 from local.web_runtime import WebRuntime
 
-from .conftest import ADMIN_LOGINS, admin_sign_in, assert_accessible, assert_fits, assert_no_stray_text
+from .conftest import ADMIN_LOGINS, admin_sign_in, assert_accessible, assert_fits, assert_no_stray_text, personas
 
 # The demo ASPIRE data (local/aspire): Granite Fabrication is linkable on summit; Granite Grain's only active
 # contract is booked under AGRI, harvest's label; CN-0001022 is booked under DENTAL, which maps to careline.
@@ -335,3 +335,22 @@ def test_the_sync_watermarks_read_as_name_and_value_pairs(page: Page, portal: We
     assert pairs, "no watermark shown"
     misplaced = [name for name, tag, dt_left, dd_left in pairs if tag != "DD" or dt_left != dd_left]
     assert misplaced == [], f"values not under their names: {misplaced}"
+
+
+def test_the_visibility_diagnostic_takes_the_email_staff_know_the_customer_by(page: Page, portal: WebRuntime) -> None:
+    # Given a borrower of summit, known to support by her email
+    email = personas(portal)["summit"]["users"][0]["email"]
+    admin_sign_in(page, portal, "portal-support", then="/admin/diagnostics?site=summit")
+    # When support asks, by that email, why another site's contract is not visible to her
+    page.get_by_label("User", exact=True).fill(email.upper())
+    page.get_by_label("Contract number").fill(OTHER_SITES_CONTRACT)
+    page.get_by_role("button", name="Check contract visibility").click()
+    # Then the checklist answers for her user
+    result = page.get_by_test_id("result-visibility")
+    expect(result).to_contain_text("Verdict: Not visible")
+    expect(result.locator("li.fail").filter(has_text="Private label maps to site")).to_be_visible()
+    expect(result.locator("li.fail").filter(has_text="User active")).to_have_count(0)
+    # And an email no user of the site has is said so
+    page.get_by_label("User", exact=True).fill("nobody@example.com")
+    page.get_by_role("button", name="Check contract visibility").click()
+    expect(page.get_by_role("alert").filter(has_text="No user of this site has the email")).to_be_visible()

@@ -2,8 +2,17 @@
 // and payment. Each form's values come from the query too, so other pages link straight to an answer.
 import { append, h, money } from "/js/dom.js";
 import { alertBox, field, form, table } from "/js/ui.js";
+import { ApiError } from "/js/api.js";
 import { adminApi } from "../api.js";
 import { add, checklist, formValues, json, siteField, when } from "../kit.js";
+
+// Staff know a customer by email: find the user id through the user search (the exact email, case aside).
+async function userIdOf(site, email) {
+  const found = await adminApi("GET", `/admin/sites/${encodeURIComponent(site)}/users`, { query: { q: email, limit: 10 } });
+  const user = found.users.find((u) => u.email.toLowerCase() === email.toLowerCase());
+  if (!user) throw new ApiError(404, "user_not_found", `No user of this site has the email ${email}.`);
+  return user.user_id;
+}
 
 function section(id, title, intro, fields, run, initial) {
   const box = alertBox();
@@ -31,9 +40,14 @@ export async function page({ main, query }) {
   siteForm.addEventListener("submit", (event) => event.preventDefault());
   add(main, h("h1", { tabindex: "-1" }, "Diagnostics"), siteForm,
     section("visibility", "Contract visibility", "Why a user does or does not see a contract.", [
-      field("User id", "user_id", { value: q("user_id") }), field("Contract number", "contract_id", { value: q("contract_id") }, "For example CN-0001001.")],
-    async (v) => checklist(`Contract ${v.contract_id.trim()} for user ${v.user_id.trim()}`,
-      await get("contract-visibility", { user_id: v.user_id.trim(), contract_id: v.contract_id.trim() })), q("user_id") && q("contract_id")),
+      field("User", "user_id", { value: q("user_id") }, "The user's email, or the user id from the user's page."),
+      field("Contract number", "contract_id", { value: q("contract_id") }, "For example CN-0001001.")],
+    async (v) => {
+      const user = v.user_id.trim();
+      const userId = user.includes("@") ? await userIdOf(currentSite(), user) : user;
+      return checklist(`Contract ${v.contract_id.trim()} for user ${user}`,
+        await get("contract-visibility", { user_id: userId, contract_id: v.contract_id.trim() }));
+    }, q("user_id") && q("contract_id")),
     section("linkability", "Account linkability", "Whether an account can be linked to users of this site, rule by rule.", [
       field("Account number", "account_id", { value: q("account_id") })],
     async (v) => checklist(`Account ${v.account_id.trim()}`, await get("account-linkability", { account_id: v.account_id.trim() })), q("account_id")),
