@@ -18,12 +18,13 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from portal.adapters.dynamodb import keys
 from portal.adapters.dynamodb.codec import from_item, key
+from portal.adapters.dynamodb.query import query_items, query_pages
 from portal.adapters.dynamodb.sync_state import SYNC_PK
 from portal.domain.contracts import (
     AmortizationRow,
@@ -83,7 +84,7 @@ class DynamoContractReader:
                 },
             }
             matched = 0
-            for page in self._query_pages(request):
+            for page in query_pages(self._client, request):
                 for raw in page:
                     contract_id = raw["contract_id"]["S"]
                     if after is None or contract_id > after:
@@ -163,15 +164,7 @@ class DynamoContractReader:
             request["FilterExpression"] = expression
             request["ExpressionAttributeNames"] = names
             request["ExpressionAttributeValues"].update(values)
-        return [from_item(raw) for page in self._query_pages(request) for raw in page]
-
-    def _query_pages(self, request: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
-        while True:
-            response = self._client.query(**request)
-            yield response["Items"]
-            if "LastEvaluatedKey" not in response:
-                return
-            request = {**request, "ExclusiveStartKey": response["LastEvaluatedKey"]}
+        return list(query_items(self._client, request))
 
     def _batch_get(self, wanted: list[tuple[str, str]]) -> tuple[list[dict[str, Any]], tuple[SyncRun, ...]]:
         """Data-table items and the LAST_SUCCESS items, in one BatchGetItem per 100 keys (the first carries the

@@ -6,6 +6,7 @@ from typing import Any
 
 from portal.adapters.dynamodb import keys
 from portal.adapters.dynamodb.codec import from_item, key, to_item
+from portal.adapters.dynamodb.query import query_items
 from portal.domain.settings import InstanceSettings, Site
 
 _SITE_FIELDS = set(Site.model_fields)
@@ -40,18 +41,12 @@ class DynamoSiteRepository:
         return self._site(from_item(response["Item"])) if "Item" in response else None
 
     def list_sites(self) -> list[Site]:
-        sites: list[Site] = []
-        kwargs: dict[str, Any] = {
+        request = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": {":pk": {"S": keys.SITES_PK}},
         }
-        while True:
-            response = self._client.query(**kwargs)
-            sites.extend(self._site(from_item(raw)) for raw in response["Items"])
-            if "LastEvaluatedKey" not in response:
-                return sites
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [self._site(item) for item in query_items(self._client, request)]
 
     def put_site(self, site: Site) -> None:
         item = {"pk": keys.SITES_PK, "sk": keys.site_sk(site.site_id), **site.model_dump(mode="json")}

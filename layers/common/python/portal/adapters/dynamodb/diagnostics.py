@@ -10,6 +10,7 @@ from typing import Any
 
 from portal.adapters.dynamodb import identity_keys as ik
 from portal.adapters.dynamodb.codec import from_item, key
+from portal.adapters.dynamodb.query import query_items
 from portal.adapters.dynamodb.sync_state import EVENTS_PK, manifest_key
 from portal.services.diagnostics import UserFacts
 
@@ -34,13 +35,7 @@ class DynamoDiagnosticsReader:
             "linked_at",
             "ExpressionAttributeNames": {"#status": "status"},
         }
-        items: list[dict[str, Any]] = []
-        while True:
-            response = self._client.query(**request)
-            items.extend(from_item(raw) for raw in response["Items"])
-            if "LastEvaluatedKey" not in response:
-                break
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        items = list(query_items(self._client, request))
         user = next((item for item in items if item["sk"] == ik.USER_SK), None)
         if user is None:
             return None

@@ -21,6 +21,7 @@ from portal.adapters.dynamodb import identity_keys as ik
 from portal.adapters.dynamodb.batch import BatchWriter
 from portal.adapters.dynamodb.codec import from_item, key, to_item
 from portal.adapters.dynamodb.identity_keys import encoded
+from portal.adapters.dynamodb.query import query_items
 from portal.services.identity.models import (
     AttemptKey,
     Challenge,
@@ -465,13 +466,7 @@ class DynamoIdentityStore:
                 ":u": {"S": "U#"},
             },
         }
-        users: list[str] = []
-        while True:
-            response = self._client.query(**kwargs)
-            users.extend(str(from_item(raw)["user_id"]) for raw in response["Items"])
-            if "LastEvaluatedKey" not in response:
-                return users
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [str(item["user_id"]) for item in query_items(self._client, kwargs)]
 
     # --- authenticator apps -----------------------------------------------------------------------------------
     def put_pending_totp(self, site_id: str, user_id: str, ciphertext: bytes, expires: int) -> None:

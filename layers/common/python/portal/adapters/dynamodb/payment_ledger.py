@@ -71,19 +71,8 @@ class DynamoPaymentLedger:
 
     def outbox_before(self, cutoff_iso: str, limit: int = 500) -> list[dict[str, Any]]:
         """Outbox items created before `cutoff_iso`, oldest first (the sweep's work list)."""
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk AND sk < :cutoff",
-            "ExpressionAttributeValues": {":pk": {"S": OUTBOX_PK}, ":cutoff": {"S": cutoff_iso}},
-        }
-        while len(items) < limit:
-            page = self._client.query(**kwargs, Limit=limit - len(items))
-            items.extend(from_item(i) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return items
+        values = {":pk": OUTBOX_PK, ":cutoff": cutoff_iso}
+        return self._query_all("pk = :pk AND sk < :cutoff", values, limit=limit, newest_first=False)
 
     def user_payments(self, site_id: str, user_id: str, limit: int = 100) -> list[dict[str, Any]]:
         return self._query_all(
@@ -103,13 +92,20 @@ class DynamoPaymentLedger:
         return self._query_all("pk = :pk", {":pk": contract_payments_pk(site_id, contract_id)}, limit=limit)
 
     def _query_all(
-        self, condition: str, values: Mapping[str, str], *, index: str | None = None, limit: int
+        self,
+        condition: str,
+        values: Mapping[str, str],
+        *,
+        index: str | None = None,
+        limit: int,
+        newest_first: bool = True,
     ) -> list[dict[str, Any]]:
+        """Up to `limit` items in key order (newest first by default), each page asking only for what is left."""
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": condition,
             "ExpressionAttributeValues": {k: {"S": v} for k, v in values.items()},
-            "ScanIndexForward": False,
+            "ScanIndexForward": not newest_first,
         }
         if index:
             kwargs["IndexName"] = index

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 from portal.adapters.dynamodb import keys
 from portal.adapters.dynamodb import payment_keys as pk
 from portal.adapters.dynamodb.codec import from_item, key, to_item
+from portal.adapters.dynamodb.query import query_items, query_pages
 
 NEW = "attribute_not_exists(pk)"
 
@@ -244,7 +245,7 @@ class DynamoPayments:
                 **values,
             },
         }
-        return any(page for page in self._query_pages(request))
+        return any(page for page in query_pages(self._client, request))
 
     def transition(
         self,
@@ -310,12 +311,4 @@ class DynamoPayments:
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
             "ExpressionAttributeValues": {":pk": {"S": partition}, ":prefix": {"S": prefix}},
         }
-        return [from_item(raw) for page in self._query_pages(request) for raw in page]
-
-    def _query_pages(self, request: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
-        while True:
-            response = self._client.query(**request)
-            yield response["Items"]
-            if "LastEvaluatedKey" not in response:
-                return
-            request = {**request, "ExclusiveStartKey": response["LastEvaluatedKey"]}
+        return list(query_items(self._client, request))

@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from portal.adapters.dynamodb.codec import from_item, key, to_item
+from portal.adapters.dynamodb.query import query_items
 
 SYNC_PK = "SYNC"
 RUNS_PK = "SYNCRUN"
@@ -184,13 +185,7 @@ class DynamoSyncState:
                     ":last": {"S": last},
                 },
             }
-            while True:
-                response = self._client.query(**kwargs)
-                for raw in response["Items"]:
-                    yield _decode_manifest(from_item(raw))
-                if "LastEvaluatedKey" not in response:
-                    break
-                kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            yield from (_decode_manifest(item) for item in query_items(self._client, kwargs))
 
     def manifest_item(self, kind: str, entity_id: str, manifest: dict[str, Any]) -> dict[str, Any]:
         pk, sk = manifest_key(kind, entity_id)
