@@ -14,7 +14,6 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from portal.adapters.aspire.sqlite import SqliteAspireSource
 from portal.wiring import SyncWiring
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "payments_writer"))
@@ -30,11 +29,8 @@ def test_concurrent_deliveries_write_each_allocation_once(
     ddb_local_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a small ASPIRE and a Pending payment over two contracts
-    source = SqliteAspireSource(tmp_path / "aspire.db")
-    source.create_schema()
-    with source.write_transaction() as tx:
-        tx.execute("INSERT INTO AspireVersion (VersionNumber) VALUES ('5.21.3')")
-    aspire = Aspire(source)
+    aspire = Aspire.empty(tmp_path / "aspire.db")
+    source = aspire.source
     aspire.account("A-1", "Acme Paving")
     aspire.contract("C-1", "A-1")
     aspire.contract("C-2", "A-1")

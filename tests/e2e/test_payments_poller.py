@@ -23,7 +23,6 @@ from local.payments_poller import PaymentsPoller
 from local.runtime import LOCAL_KMS_KEY_ALIAS, Paths, Ports, payments_queue_url
 from local.services import LocalServices, free_port, local_services
 from portal.adapters.aspire.outage import set_outage
-from portal.adapters.aspire.sqlite import SqliteAspireSource
 from portal.services.payment_messages import PaymentMessage
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "payments_writer"))
@@ -49,11 +48,8 @@ def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalSer
     saved = dict(os.environ)
     paths = Paths(state=Path(tmp_path_factory.mktemp("state")))
     ports = Ports(enduser=free_port(), admin=free_port(), dynamodb=free_port(), moto=free_port(), web=free_port())
-    source = SqliteAspireSource(paths.aspire_db)
-    source.create_schema()
-    with source.write_transaction() as tx:
-        tx.execute("INSERT INTO AspireVersion (VersionNumber) VALUES ('5.21.3')")
-    aspire = Aspire(source)
+    aspire = Aspire.empty(paths.aspire_db)
+    source = aspire.source
     aspire.account("A-1", "Acme Paving")
     aspire.contract("C-1", "A-1")
     try:

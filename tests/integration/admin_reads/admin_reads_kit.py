@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from local.events import api_event
-from portal.adapters.aspire.sqlite import SqliteAspireSource
 from portal.wiring import SyncWiring
 from tests.integration.identity.kit import World, bind_functions, call, open_world
 from tests.integration.sync.sync_kit import Aspire
@@ -41,11 +40,8 @@ class AdminWorld:
 
 def open_admin_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AdminWorld:
     world = open_world(tmp_path, monkeypatch)
-    source = SqliteAspireSource(tmp_path / "aspire.db")
-    source.create_schema()
-    with source.write_transaction() as tx:
-        tx.execute("INSERT INTO AspireVersion (VersionNumber) VALUES ('5.21.3')")
-    monkeypatch.setenv("ASPIRE_SQLITE_PATH", str(source.path))
+    aspire = Aspire.empty(tmp_path / "aspire.db")
+    monkeypatch.setenv("ASPIRE_SQLITE_PATH", str(aspire.source.path))
     sync = SyncWiring.from_env()
     object.__setattr__(sync, "dynamodb", world.wiring.dynamodb)
     from local.gateway import function_module
@@ -56,4 +52,4 @@ def open_admin_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AdminWo
     for name in ADMIN_MODULES:
         importlib.import_module(name).wiring = world.wiring
     bind_functions(world, "admin")
-    return AdminWorld(world, Aspire(source), sync)
+    return AdminWorld(world, aspire, sync)

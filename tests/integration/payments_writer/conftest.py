@@ -16,17 +16,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "sync"))
 from sync_kit import SITES, Aspire
 from writer_kit import Payments, World
 
-from portal.adapters.aspire.sqlite import SqliteAspireSource
 from portal.wiring import SyncWiring
 
 
 @pytest.fixture
 def world(aws: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    source = SqliteAspireSource(tmp_path / "aspire.db")
-    source.create_schema()
-    with source.write_transaction() as tx:
-        tx.execute("INSERT INTO AspireVersion (VersionNumber) VALUES ('5.21.3')")
-    aspire = Aspire(source)
+    aspire = Aspire.empty(tmp_path / "aspire.db")
+    source = aspire.source
     aspire.account("A-1", "Acme Paving")
     aspire.contract("C-1", "A-1")
     aspire.contract("C-2", "A-1")

@@ -8,18 +8,14 @@ from pathlib import Path
 import pytest
 from sync_kit import SITES, Aspire
 
-from portal.adapters.aspire.sqlite import SqliteAspireSource
 from portal.wiring import SyncWiring
 
 
 @pytest.fixture
 def aspire(tmp_path: Path) -> Iterator[Aspire]:
-    source = SqliteAspireSource(tmp_path / "aspire.db")
-    source.create_schema()
-    with source.write_transaction() as tx:
-        tx.execute("INSERT INTO AspireVersion (VersionNumber) VALUES ('5.21.3')")
-    yield Aspire(source)
-    source.close()
+    aspire = Aspire.empty(tmp_path / "aspire.db")
+    yield aspire
+    aspire.source.close()
 
 
 @pytest.fixture

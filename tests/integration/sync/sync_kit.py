@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -19,6 +20,15 @@ class Aspire:
 
     source: SqliteAspireSource
     _ids: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def empty(cls, path: Path) -> Aspire:
+        """A new database at `path` from the real DDL, with its version row and nothing else."""
+        source = SqliteAspireSource(path)
+        source.create_schema()
+        with source.write_transaction() as tx:
+            tx.execute("INSERT INTO AspireVersion (VersionNumber) VALUES ('5.21.3')")
+        return cls(source)
 
     def _next(self, kind: str) -> int:
         self._ids[kind] = self._ids.get(kind, 0) + 1
