@@ -278,13 +278,39 @@ class Wiring:
             idempotent=powertools_idempotent(self.dynamodb, config.table_payments, lambda: self.lambda_context),
         )
 
-    def _notify_user(self, site_id: str, user_id: str, build: Any, *, branding: Any = None) -> None:
-        """Mails a user through the identity delivery, so the email is recorded like every other one; with the
-        site's `branding` when the request read the site already (not read a second time)."""
-        ctx = self.identity.ctx
-        user = ctx.store.get_user(site_id, user_id)
-        if user is not None:
-            ctx.deliver(site_id, build(user.user.email, branding or ctx.branding(site_id)))
+    @cached_property
+    def _notify_user(self) -> Notify:
+        config = self.identity_settings
+        return self.user_mail(config.sender_email, config.ses_configuration_set, config.outbox_dir)
+
+    def user_mail(self, sender: str, configuration_set: str, outbox_dir: str) -> Notify:
+        """Mails a user (the address from the identity table) what `build(address, branding)` makes, with the
+        site's `branding` when the caller read the site already (else read here), sent and recorded like every
+        user email (`deliver_email`). The payments API and the payments writer mail through it."""
+        from portal.adapters.ses import SesMailer
+        from portal.emails import EmailBranding
+        from portal.services.identity.clock import iso
+        from portal.services.identity.context import deliver_email
+
+        mailer = SesMailer(
+            boto3.client("sesv2", config=_BOTO_CONFIG),
+            sender,
+            configuration_set=configuration_set,
+            outbox_dir=outbox_dir or None,
+        )
+
+        def notify(site_id: str, user_id: str, build: Any, *, branding: Any = None) -> None:
+            user = self.identity_store.get_user(site_id, user_id)
+            if user is None:
+                return
+            if branding is None:
+                site, instance = self.sites.get_site_and_settings(site_id)
+                if site is None or instance is None:
+                    raise LookupError(f"site {site_id} not found")
+                branding = EmailBranding.of(site, instance.login_branding)
+            deliver_email(mailer, self.identity_store, iso(self.clock()), site_id, build(user.user.email, branding))
+
+        return notify
 
 
 def aspire_source(settings: SyncSettings) -> AspireSource:
@@ -356,31 +382,10 @@ class SyncWiring(Wiring):
         return PaymentWriter(self.payment_ledger, self.aspire, cipher, notify=self._writer_notify(settings))
 
     def _writer_notify(self, settings: PaymentsWriterSettings) -> Notify | None:
-        """The writer's mail: the user's address from the identity table, the site's branding, and the same
-        send-and-record as every user email (`deliver_email`), without the identity service's other parts."""
+        """The writer's mail (a canceled Scheduled payment), where its settings name a sender."""
         if not settings.sender_email:
             return None
-        from portal.adapters.ses import SesMailer
-        from portal.emails import EmailBranding
-        from portal.services.identity.clock import iso
-        from portal.services.identity.context import deliver_email
-
-        mailer = SesMailer(
-            boto3.client("sesv2", config=_BOTO_CONFIG),
-            settings.sender_email,
-            configuration_set=settings.ses_configuration_set,
-            outbox_dir=settings.outbox_dir or None,
-        )
-
-        def notify(site_id: str, user_id: str, build: Any, *, branding: Any = None) -> None:
-            user = self.identity_store.get_user(site_id, user_id)
-            site, instance = self.sites.get_site_and_settings(site_id)
-            if user is None or site is None or instance is None:
-                return
-            brand = branding or EmailBranding.of(site, instance.login_branding)
-            deliver_email(mailer, self.identity_store, iso(self.clock()), site_id, build(user.user.email, brand))
-
-        return notify
+        return self.user_mail(settings.sender_email, settings.ses_configuration_set, settings.outbox_dir)
 
     @cached_property
     def payment_follow_up(self) -> PaymentFollowUp:
