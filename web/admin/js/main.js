@@ -30,8 +30,11 @@ const RETURN = "portal.admin.return";
 const app = document.getElementById("app");
 let notice = null;
 
+// Several parallel calls can answer 401 for one expiry: only the first moves to sign-in (a second render of the
+// form would wipe what the user has typed).
 setUnauthorizedHandler(() => {
-  if (!match(location.pathname)?.public) sessionStorage.setItem(RETURN, location.pathname + location.search);
+  if (match(location.pathname)?.public) return;
+  sessionStorage.setItem(RETURN, location.pathname + location.search);
   notice = "Your session has ended. Please sign in again.";
   navigate(`${A}/sign-in`, { replace: true });
 });

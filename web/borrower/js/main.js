@@ -36,9 +36,11 @@ const app = document.getElementById("app");
 let notice = null; // a message to show on the next page (after sign-out, an expired session)
 
 // An authenticated call answered 401: remember the page, and sign in again (then back to it, auth.js).
+// A page's calls run in parallel (a contract and its invoices), so several 401s can arrive for one expiry: only
+// the first moves to sign-in; a later one would render the form again and wipe what the user has typed.
 setUnauthorizedHandler((site) => {
-  const here = location.pathname + location.search;
-  if (!match(location.pathname)?.public) sessionStorage.setItem(`portal.return.${site}`, here);
+  if (match(location.pathname)?.public) return;
+  sessionStorage.setItem(`portal.return.${site}`, location.pathname + location.search);
   notice = "Your session has ended. Please sign in again.";
   navigate(`/sites/${encodeURIComponent(site)}/sign-in`, { replace: true });
 });
