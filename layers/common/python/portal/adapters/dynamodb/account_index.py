@@ -7,18 +7,15 @@ finds no account rather than failing).
 from __future__ import annotations
 
 import json
-import random
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from portal.adapters.dynamodb import keys
+from portal.adapters.dynamodb.batch_get import batch_get
 from portal.adapters.dynamodb.codec import from_item, key
 from portal.domain.facts import ContractFacts
 from portal.services.admin_accounts import SearchHit
 from portal.services.linkability_facts import AccountFacts
-
-BATCH_GET_MAX_KEYS = 100
 
 
 class DynamoAccountIndex:
@@ -34,20 +31,8 @@ class DynamoAccountIndex:
                 wanted.append(key(keys.account_facts_pk(account_id), keys.ACCOUNT_FACTS_SK))
             except ValueError:
                 continue
-        found: dict[str, AccountFacts] = {}
-        for start in range(0, len(wanted), BATCH_GET_MAX_KEYS):
-            request: dict[str, Any] = {self._table: {"Keys": wanted[start : start + BATCH_GET_MAX_KEYS]}}
-            attempt = 0
-            while request:
-                if attempt:
-                    time.sleep(random.uniform(0, min(self._max_backoff_s, 0.05 * 2**attempt)))
-                response = self._client.batch_get_item(RequestItems=request)
-                for raw in response["Responses"].get(self._table, []):
-                    facts = _facts(from_item(raw))
-                    found[facts.account_id] = facts
-                request = response.get("UnprocessedKeys") or {}
-                attempt += 1
-        return found
+        items = batch_get(self._client, self._table, wanted, max_backoff_s=self._max_backoff_s)
+        return {(facts := _facts(item)).account_id: facts for item in items}
 
     def search(self, kind: str, bucket: str, prefix: str, limit: int) -> list[SearchHit]:
         """Index entries of one bucket whose sort key starts with ``prefix`` (one Query, at most ``limit``)."""

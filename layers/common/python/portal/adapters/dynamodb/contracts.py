@@ -16,13 +16,13 @@ nothing rather than failing.
 from __future__ import annotations
 
 import json
-import random
-import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from portal.adapters.dynamodb import keys
+from portal.adapters.dynamodb.batch_get import MAX_KEYS as BATCH_GET_MAX_KEYS
+from portal.adapters.dynamodb.batch_get import batch_get_request
 from portal.adapters.dynamodb.codec import from_item, key
 from portal.adapters.dynamodb.query import query_items, query_pages
 from portal.adapters.dynamodb.sync_state import SYNC_PK
@@ -40,7 +40,6 @@ from portal.domain.visibility import Listing
 from portal.ports import AccountBatch, ContractBatch
 
 SYNC_JOBS = ("incremental", "daily", "full")
-BATCH_GET_MAX_KEYS = 100  # DynamoDB's limit per BatchGetItem request
 FINANCIAL_SK = "FINANCIAL"
 _LINKS_END = "C$"  # every "C#<contract>" link sorts below it ("$" follows "#")
 
@@ -183,15 +182,9 @@ class DynamoContractReader:
                 request[self._data] = {"Keys": data_keys}
             if control_keys:
                 request[self._control] = {"Keys": control_keys}
-            attempt = 0
-            while request:
-                if attempt:
-                    time.sleep(random.uniform(0, min(self._max_backoff_s, 0.05 * 2**attempt)))
-                response = self._client.batch_get_item(RequestItems=request)
-                items.extend(from_item(raw) for raw in response["Responses"].get(self._data, []))
-                runs.extend(r for raw in response["Responses"].get(self._control, []) if (r := _run(from_item(raw))))
-                request = response.get("UnprocessedKeys") or {}
-                attempt += 1
+            found = batch_get_request(self._client, request, max_backoff_s=self._max_backoff_s)
+            items.extend(found.get(self._data, ()))
+            runs.extend(r for item in found.get(self._control, ()) if (r := _run(item)))
         return items, tuple(runs)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from portal.adapters.dynamodb import keys
+from portal.adapters.dynamodb.batch_get import batch_get
 from portal.adapters.dynamodb.codec import from_item, key, to_item
 from portal.adapters.dynamodb.query import query_items
 from portal.domain.settings import InstanceSettings, Site
@@ -19,19 +20,8 @@ class DynamoSiteRepository:
 
     def get_site_and_settings(self, site_id: str) -> tuple[Site | None, InstanceSettings]:
         """Both in one BatchGetItem: the public branding route needs the site and the instance settings."""
-        request = {
-            self._table: {
-                "Keys": [key(keys.SITES_PK, keys.site_sk(site_id)), key(keys.INSTANCE_PK, keys.SETTINGS_SK)],
-                "ConsistentRead": False,
-            }
-        }
-        found: dict[str, dict[str, Any]] = {}
-        while request:
-            response = self._client.batch_get_item(RequestItems=request)
-            for raw in response["Responses"].get(self._table, []):
-                item = from_item(raw)
-                found[item["pk"]] = item
-            request = response.get("UnprocessedKeys") or {}
+        wanted = [key(keys.SITES_PK, keys.site_sk(site_id)), key(keys.INSTANCE_PK, keys.SETTINGS_SK)]
+        found = {item["pk"]: item for item in batch_get(self._client, self._table, wanted)}
         site = self._site(found[keys.SITES_PK]) if keys.SITES_PK in found else None
         settings = self._settings(found.get(keys.INSTANCE_PK))
         return site, settings

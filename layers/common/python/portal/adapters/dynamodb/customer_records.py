@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from portal.adapters.dynamodb import keys
+from portal.adapters.dynamodb.batch_get import batch_get
 from portal.adapters.dynamodb.codec import from_item, key
 from portal.adapters.dynamodb.contracts import contract_facts
 from portal.services.identity.ports import AccountRecord, ContractRecord
@@ -55,20 +56,6 @@ class DynamoCustomerRecords:
         )
 
     def account_names(self, site_id: str, account_ids: Sequence[str]) -> dict[str, str]:
-        names: dict[str, str] = {}
-        wanted = list(dict.fromkeys(account_ids))
-        for start in range(0, len(wanted), 100):
-            request: dict[str, Any] = {
-                self._table: {
-                    "Keys": [key(keys.account_pk(site_id, a), keys.ACCOUNT_SK) for a in wanted[start : start + 100]],
-                    "ProjectionExpression": "account_id, #name",
-                    "ExpressionAttributeNames": {"#name": "name"},
-                }
-            }
-            while request:
-                response = self._client.batch_get_item(RequestItems=request)
-                for raw in response["Responses"].get(self._table, []):
-                    item = from_item(raw)
-                    names[str(item["account_id"])] = str(item.get("name", ""))
-                request = response.get("UnprocessedKeys") or {}
-        return names
+        wanted = [key(keys.account_pk(site_id, a), keys.ACCOUNT_SK) for a in dict.fromkeys(account_ids)]
+        items = batch_get(self._client, self._table, wanted, projection="account_id, #name", names={"#name": "name"})
+        return {str(item["account_id"]): str(item.get("name", "")) for item in items}

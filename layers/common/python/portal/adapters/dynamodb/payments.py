@@ -9,8 +9,6 @@ never Scan.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from portal.adapters.dynamodb import keys
 from portal.adapters.dynamodb import payment_keys as pk
+from portal.adapters.dynamodb.batch_get import batch_get
 from portal.adapters.dynamodb.codec import from_item, key, to_item
 from portal.adapters.dynamodb.query import query_items, query_pages
 
@@ -181,18 +180,7 @@ class DynamoPayments:
         except ValueError:  # an id that cannot be part of a key names nothing
             bank_key = None
         wanted = [guard_key] if bank_key is None else [guard_key, bank_key]
-        request: dict[str, Any] = {self._table: {"Keys": wanted, "ConsistentRead": True}}
-        found: dict[str, dict[str, Any]] = {}
-        attempt = 0
-        while request:
-            if attempt:  # keys DynamoDB left unprocessed (throttling): again after a jittered backoff
-                time.sleep(random.uniform(0, min(1.0, 0.05 * 2**attempt)))
-            attempt += 1
-            response = self._client.batch_get_item(RequestItems=request)
-            for raw in response["Responses"].get(self._table, []):
-                item = from_item(raw)
-                found[str(item["sk"])] = item
-            request = response.get("UnprocessedKeys") or {}
+        found = {str(i["sk"]): i for i in batch_get(self._client, self._table, wanted, consistent_read=True)}
         bank = found.get(pk.bank_sk(bank_account_id)) if bank_key is not None else None
         return found.get(pk.idem_sk(key_hash)), bank
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from portal.adapters.dynamodb.batch_get import batch_get
 from portal.adapters.dynamodb.codec import from_item, key, to_item
 from portal.adapters.dynamodb.query import query_items
 
@@ -161,17 +162,9 @@ class DynamoSyncState:
 
     # --- manifests -----------------------------------------------------------------------------------------
     def get_manifests(self, kind: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        wanted = list(dict.fromkeys(ids))
-        found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(wanted), 100):
-            request = {self.table: {"Keys": [key(*manifest_key(kind, i)) for i in wanted[start : start + 100]]}}
-            while request:
-                response = self._client.batch_get_item(RequestItems=request)
-                for raw in response["Responses"].get(self.table, []):
-                    item = _decode_manifest(from_item(raw))
-                    found[item["sk"]] = item
-                request = response.get("UnprocessedKeys") or {}
-        return found
+        wanted = [key(*manifest_key(kind, i)) for i in dict.fromkeys(ids)]
+        items = (_decode_manifest(raw) for raw in batch_get(self._client, self.table, wanted))
+        return {item["sk"]: item for item in items}
 
     def manifests_in_range(self, kind: str, first: str, last: str) -> Iterator[dict[str, Any]]:
         first = first or "\x01"  # DynamoDB refuses an empty key value; every id sorts after \x01
