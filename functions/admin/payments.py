@@ -31,7 +31,8 @@ def user_payments(site: str, user_id: str) -> dict[str, Any]:
 @router.get("/admin/sites/<site>/payments", tags=["admin payments"])
 def lookup_payments(site: str, query: Annotated[PaymentLookupQuery, Query()]) -> dict[str, Any]:
     staff_from_event(router.current_event)
-    return diagnostics.lookup(common.wiring.payment_ledger, site, query)
+    wiring = common.wiring
+    return diagnostics.lookup(wiring.payment_ledger, site, query, wiring.identity_store.emails_of)
 
 
 @router.get("/admin/sites/<site>/diagnostics/payments/<payment_id>", tags=["admin diagnostics"])

@@ -22,6 +22,7 @@ from portal.adapters.aspire.outage import set_outage
 from .conftest import (
     BAD_ROUTING,
     GOOD_ROUTING,
+    admin_sign_in,
     assert_accessible,
     assert_fits,
     assert_no_stray_text,
@@ -507,3 +508,21 @@ def test_with_payments_off_the_site_shows_no_entry_and_no_payment_data(page: Pag
     expect(page.get_by_role("navigation", name="Main").get_by_role("link")).to_have_text(
         ["Contracts", "Lines of credit", "Make a payment", "Payment history", "Bank accounts", "Profile"]
     )
+
+
+def test_staff_find_a_borrowers_payment_by_contract_and_see_who_paid_by_email(page: Page, portal: WebRuntime) -> None:
+    # Given a borrower's payment on one contract
+    signed_in(page, portal)
+    contract_id = payable(page, portal)["contract_id"]
+    payment_id = pay_through_the_api(page, portal, contract_id, "3.21")
+    # When support looks the contract's payments up in the console
+    admin_sign_in(page, portal, "portal-support")
+    page.goto(f"{portal.web_url}/admin/payments?site={SITE}&contract_id={contract_id}")
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=payment_id))
+    # Then the payment's row names the borrower by email and links to her user page
+    payer = row.get_by_role("link", name=borrower(portal)["email"])
+    expect(payer).to_be_visible()
+    payer.click()
+    user = borrower(portal)
+    expect(page.get_by_role("heading", name=f"{user['first_name']} {user['last_name']}", level=1)).to_be_visible()
+    expect(page.get_by_role("link", name=payment_id)).to_be_visible()  # among the user's payments

@@ -17,6 +17,7 @@ from writer_kit import ACCOUNT_NUMBER, World
 from local.aspire import simulator
 from local.events import LambdaContextStub, api_event
 from portal.adapters.aspire.port import AspireUnavailable
+from portal.services.identity.models import User, UserStatus
 from portal.wiring import Wiring
 
 SUPPORT = {"sub": "staff-1", "email": "support@example.com", "cognito:groups": "portal-support"}
@@ -52,6 +53,8 @@ def checks(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_staff_read_a_users_payments_and_look_payments_up(world: World, admin: Any) -> None:
     # Given two payments of one user, one Scheduled, one still Pending
+    user = User("summit", "u-1", "pat@acme.example.com", "Pat", "Doe", UserStatus.ACTIVE, "2026-01-01T00:00:00Z")
+    Wiring.from_env().identity_store.create_user(user, ["A-1"], link_source="admin")
     first = world.payments.store([("C-1", "A-1", "100.00")], age=timedelta(days=2))
     write(world, first)
     second = world.payments.store([("C-2", "A-1", "55.10")])
@@ -62,9 +65,10 @@ def test_staff_read_a_users_payments_and_look_payments_up(world: World, admin: A
     assert [p["payment_id"] for p in body["payments"]] == [second["payment_id"], first["payment_id"]]
     assert body["payments"][0]["amount"] == "55.10" and body["payments"][1]["status"] == "Scheduled"
     assert ACCOUNT_NUMBER not in json.dumps(body)
-    # And the lookup filters by contract, by status, by date
+    # And the lookup filters by contract, by status, by date, and names the payer by email
     by_contract = get(admin, "/admin/sites/summit/payments", {"contract_id": "C-1"})[1]["payments"]
     assert [p["payment_id"] for p in by_contract] == [first["payment_id"]]
+    assert by_contract[0]["user_id"] == "u-1" and by_contract[0]["user_email"] == "pat@acme.example.com"
     pending = get(admin, "/admin/sites/summit/payments", {"status": "Pending"})[1]["payments"]
     assert [p["payment_id"] for p in pending] == [second["payment_id"]]
     today = datetime.now(UTC).date().isoformat()

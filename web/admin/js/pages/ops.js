@@ -103,7 +103,7 @@ export async function payments({ main, query }) {
     ? table(`Payments on ${site}`, [
         ["Payment", (p) => h("a", { href: `/admin/diagnostics?site=${encodeURIComponent(site)}&payment_id=${encodeURIComponent(p.payment_id)}` }, p.payment_id)],
         ["Status", (p) => p.status], ["Amount", (p) => money(p.amount)], ["Payment date", (p) => date(p.payment_date)],
-        ["Created", (p) => when(p.created_at)], ["User", (p) => h("a", { href: `/admin/sites/${encodeURIComponent(site)}/users/${encodeURIComponent(p.user_id)}` }, p.user_id)],
+        ["Created", (p) => when(p.created_at)], ["User", (p) => h("a", { href: `/admin/sites/${encodeURIComponent(site)}/users/${encodeURIComponent(p.user_id)}` }, p.user_email || p.user_id)],
       ], found.payments)
     : h("p", {}, "No payment matches."));
 }

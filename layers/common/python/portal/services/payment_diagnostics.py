@@ -76,7 +76,14 @@ def user_payments(ledger: DynamoPaymentLedger, site_id: str, user_id: str) -> di
     return {"payments": [payment_view(i) for i in items]}
 
 
-def lookup(ledger: DynamoPaymentLedger, site_id: str, query: PaymentLookupQuery) -> dict[str, Any]:
+def lookup(
+    ledger: DynamoPaymentLedger,
+    site_id: str,
+    query: PaymentLookupQuery,
+    emails_of: Callable[[str, Sequence[str]], Mapping[str, str]],
+) -> dict[str, Any]:
+    """The site's payments that match, newest first, each with the payer's `user_email` (support knows customers
+    by email: one BatchGetItem for the users on the page)."""
     require_safe(site_id, "site")
     since = query.from_.isoformat() if query.from_ else "0"
     until = (query.to.isoformat() + "T99") if query.to else "9"  # "T99" sorts after any time of that day
@@ -88,7 +95,8 @@ def lookup(ledger: DynamoPaymentLedger, site_id: str, query: PaymentLookupQuery)
         items = ledger.site_payments(site_id, since, until, LIMIT)
     if query.status is not None:
         items = [i for i in items if i.get("status") == query.status]
-    return {"payments": [payment_view(i) for i in items]}
+    emails = emails_of(site_id, [str(i["user_id"]) for i in items]) if items else {}
+    return {"payments": [{**payment_view(i), "user_email": emails.get(str(i["user_id"]))} for i in items]}
 
 
 def find_payment(ledger: DynamoPaymentLedger, site_id: str, payment_id: str) -> dict[str, Any] | None:

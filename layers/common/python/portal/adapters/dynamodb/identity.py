@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from portal.adapters.dynamodb import identity_keys as ik
 from portal.adapters.dynamodb.batch import BatchWriter
+from portal.adapters.dynamodb.batch_get import batch_get
 from portal.adapters.dynamodb.codec import from_item, key, to_item
 from portal.adapters.dynamodb.identity_keys import encoded
 from portal.adapters.dynamodb.query import query_items
@@ -240,6 +241,18 @@ class DynamoIdentityStore:
         if user is None:
             return None
         return UserRecord(user, tuple(accounts), totp, pending)
+
+    def emails_of(self, site_id: str, user_ids: Sequence[str]) -> dict[str, str]:
+        """The email of each of a site's users, by id, in one BatchGetItem per 100 users (staff lists that name
+        users: the payment lookup). Ids that cannot be part of a key name nobody."""
+        wanted = []
+        for user_id in dict.fromkeys(user_ids):
+            try:
+                wanted.append(key(ik.user_pk(site_id, user_id), ik.USER_SK))
+            except ValueError:
+                continue
+        items = batch_get(self._client, self._table, wanted, projection="user_id, email")
+        return {str(item["user_id"]): str(item["email"]) for item in items}
 
     def principal_facts(self, site_id: str, user_id: str) -> tuple[UserStatus, tuple[str, ...]] | None:
         items = self._query(
