@@ -144,3 +144,16 @@ def test_the_home_page_calls_only_the_branding_and_the_contracts(page: Page, por
     expect(page.get_by_test_id("contracts-open")).to_be_visible()
     paths = sorted(url.removeprefix(portal.enduser_url).partition("?")[0] for url in calls)
     assert paths == ["/sites/harvest", "/sites/harvest/contracts", "/sites/harvest/contracts"], json.dumps(calls)
+
+
+def test_an_error_page_that_is_not_json_is_shown_as_the_portals_own_error(page: Page, portal: WebRuntime) -> None:
+    # Given a signed-in borrower, and a proxy in front of the API that answers the contracts with its own HTML page
+    user = personas(portal)["harvest"]["users"][1]
+    sign_in(page, portal, "harvest", user["email"], user["password"])
+    expect(page.get_by_role("heading", name="Your contracts")).to_be_visible()
+    bad_gateway = {"status": 502, "content_type": "text/html", "body": "<html>Bad Gateway</html>"}
+    page.route(re.compile(r".*/sites/harvest/contracts\?.*"), lambda route: route.fulfill(**bad_gateway))
+    # When she reloads her home page
+    page.reload()
+    # Then she reads the portal's message, not a parser's
+    expect(page.get_by_role("alert")).to_have_text("Something went wrong; please try again.")

@@ -1,8 +1,8 @@
 // The admin API: its URL from /config.json (shared with the borrower app), the staff member's Cognito IdToken
 // as the bearer, and errors in the API.md shape (ApiError of the borrower app).
-import { ApiError, loadConfig } from "/js/api.js";
+import { ApiError, fetchJson, loadConfig } from "/js/api.js";
 
-export { ApiError, loadConfig };
+export { ApiError, fetchJson, loadConfig };
 
 // sessionStorage, as in the borrower app: survives a reload of this tab, not closing it, never sent on its own.
 const KEY = "portal.admin.token";
@@ -52,19 +52,8 @@ export async function adminApi(method, path, { body, query } = {}) {
   }
   const headers = { Authorization: `Bearer ${token}` };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  let response;
-  try {
-    response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
-    throw new ApiError(0, "network", "The admin API cannot be reached. Check your connection and try again.");
-  }
-  const text = await response.text();
-  let data = null;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch {
-    data = null;
-  }
+  const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
+  const { response, data } = await fetchJson(url, init, "The admin API");
   if (!response.ok) {
     const error = data?.error || {};
     if (response.status === 401) {

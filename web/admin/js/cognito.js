@@ -1,6 +1,6 @@
 // Sign-in against the admin Cognito user pool straight from the browser, no SDK: the JSON 1.1 protocol of
 // cognito-idp (POST, X-Amz-Target) with the app client's USER_PASSWORD_AUTH flow, then its challenges.
-import { ApiError, loadConfig } from "./api.js";
+import { ApiError, fetchJson, loadConfig } from "./api.js";
 
 const MESSAGES = {
   NotAuthorizedException: "Incorrect email or password.",
@@ -16,20 +16,16 @@ const MESSAGES = {
 export async function cognito(action, body, { client = true } = {}) {
   const { admin_cognito: pool } = await loadConfig();
   if (!pool?.endpoint) throw new ApiError(0, "not_configured", "The admin sign-in is not configured (config.json has no admin_cognito).");
-  let response;
-  try {
-    response = await fetch(pool.endpoint, {
-      method: "POST",
-      headers: {
-        "Content-Type": "application/x-amz-json-1.1",
-        "X-Amz-Target": `AWSCognitoIdentityProviderService.${action}`,
-      },
-      body: JSON.stringify(client ? { ClientId: pool.client_id, ...body } : body),
-    });
-  } catch {
-    throw new ApiError(0, "network", "The sign-in service cannot be reached. Check your connection and try again.");
-  }
-  const data = await response.json().catch(() => ({}));
+  const init = {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/x-amz-json-1.1",
+      "X-Amz-Target": `AWSCognitoIdentityProviderService.${action}`,
+    },
+    body: JSON.stringify(client ? { ClientId: pool.client_id, ...body } : body),
+  };
+  const { response, data: found } = await fetchJson(pool.endpoint, init, "The sign-in service");
+  const data = found || {};
   if (!response.ok) {
     const type = String(data.__type || "").split("#").pop();
     // InvalidPasswordException's own message names the password rule that failed: show it as it is.

@@ -16,6 +16,26 @@ export class ApiError extends Error {
   }
 }
 
+// fetch, with a network failure as ApiError(0) (`unreachable` names the service) and the body read as JSON: null
+// when empty or not JSON (a gateway's or proxy's own error page). The callers (this app's `api`, the admin
+// console's `adminApi` and Cognito sign-in) each map a failed status to their own ApiError.
+export async function fetchJson(url, init, unreachable) {
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch {
+    throw new ApiError(0, "network", `${unreachable} cannot be reached. Check your connection and try again.`);
+  }
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  return { response, data };
+}
+
 // The token lives in sessionStorage: it survives a reload of this tab but not closing it, is not shared with
 // other tabs, and (unlike a cookie) is never sent by the browser on its own, so no cross-site request can use
 // it. Script on the page could read it; the CSP (script-src 'self', no inline script) is what prevents that.
@@ -45,14 +65,8 @@ export async function api(site, method, path, { body, auth = true, query, header
     throw new ApiError(401, "unauthorized", "Sign in to continue.");
   }
   if (token) headers.Authorization = `Bearer ${token}`;
-  let response;
-  try {
-    response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
-    throw new ApiError(0, "network", "The portal cannot be reached. Check your connection and try again.");
-  }
-  const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
+  const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
+  const { response, data } = await fetchJson(url, init, "The portal");
   if (!response.ok) {
     const error = data?.error || {};
     if (response.status === 401 && auth) {
