@@ -77,6 +77,16 @@ def status_of(page: Page, portal: WebRuntime, payment_id: str) -> str:
     return str(body["status"])
 
 
+def fill_and_review(page: Page, portal: WebRuntime, amount: str) -> None:
+    """Signed in with a verified bank account, the pay form filled with `amount`, Review pressed (nothing is paid
+    yet: Review sends no request)."""
+    signed_in(page, portal)
+    ensure_verified_bank_account(page, portal, SITE)
+    page.goto(f"{portal.web_url}/sites/{SITE}/payments/new")
+    page.get_by_label("Amount").fill(amount)
+    page.get_by_role("button", name="Review payment").click()
+
+
 def review_and_pay(page: Page) -> None:
     page.get_by_role("button", name="Review payment").click()
     expect(page.get_by_role("heading", name="Review your payment")).to_be_focused()
@@ -261,12 +271,8 @@ def test_a_payment_on_its_way_is_shown_above_the_open_amounts_it_does_not_lower_
 
 def test_a_double_click_on_pay_makes_exactly_one_payment(page: Page, portal: WebRuntime) -> None:
     # Given a borrower on the review step
-    signed_in(page, portal)
-    ensure_verified_bank_account(page, portal, SITE)
+    fill_and_review(page, portal, "3.21")
     before = len(payments_of(page, portal, SITE))
-    page.goto(f"{portal.web_url}/sites/{SITE}/payments/new")
-    page.get_by_label("Amount").fill("3.21")
-    page.get_by_role("button", name="Review payment").click()
     sent: list[str | None] = []
 
     def record(request: Request) -> None:
@@ -285,12 +291,8 @@ def test_a_double_click_on_pay_makes_exactly_one_payment(page: Page, portal: Web
 def test_pay_again_after_a_lost_response_sends_the_same_key_and_pays_once(page: Page, portal: WebRuntime) -> None:
     # Given a borrower on the review step, and a network that loses the first answer to POST /payments
     # (the request reaches the API and the payment is made; the browser sees a network error)
-    signed_in(page, portal)
-    ensure_verified_bank_account(page, portal, SITE)
+    fill_and_review(page, portal, "4.56")
     before = len(payments_of(page, portal, SITE))
-    page.goto(f"{portal.web_url}/sites/{SITE}/payments/new")
-    page.get_by_label("Amount").fill("4.56")
-    page.get_by_role("button", name="Review payment").click()
     keys: list[str | None] = []
 
     def lose_the_first_answer(route: Route) -> None:
@@ -316,11 +318,7 @@ def test_pay_again_after_a_lost_response_sends_the_same_key_and_pays_once(page: 
 
 def test_a_changed_form_is_a_new_attempt_with_a_new_key(page: Page, portal: WebRuntime) -> None:
     # Given a borrower who reviewed a payment and went back to change it
-    signed_in(page, portal)
-    ensure_verified_bank_account(page, portal, SITE)
-    page.goto(f"{portal.web_url}/sites/{SITE}/payments/new")
-    page.get_by_label("Amount").fill("7.00")
-    page.get_by_role("button", name="Review payment").click()
+    fill_and_review(page, portal, "7.00")
     stored = "() => sessionStorage.getItem('portal.payment-attempt.harvest')"
     first = page.evaluate(stored)
     assert first
@@ -338,11 +336,7 @@ def test_a_changed_form_is_a_new_attempt_with_a_new_key(page: Page, portal: WebR
 
 
 def test_a_bad_amount_is_shown_next_to_its_field(page: Page, portal: WebRuntime) -> None:
-    signed_in(page, portal)
-    ensure_verified_bank_account(page, portal, SITE)
-    page.goto(f"{portal.web_url}/sites/{SITE}/payments/new")
-    page.get_by_label("Amount").fill("12.345")
-    page.get_by_role("button", name="Review payment").click()
+    fill_and_review(page, portal, "12.345")
     amount = page.get_by_label("Amount")
     expect(amount).to_be_focused()
     expect(amount).to_have_attribute("aria-invalid", "true")
