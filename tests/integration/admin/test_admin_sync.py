@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,13 +67,19 @@ def test_locally_a_full_run_runs_in_the_background_through_the_engine(
     source.close()
 
 
-def test_in_aws_a_full_run_is_a_message_the_sync_worker_reads(world: World) -> None:
-    # Given the admin function configured with the sync queue (as in AWS)
+def sync_queue(world: World) -> tuple[Any, str]:
+    """The admin function configured with the sync queue, as in AWS: the SQS client and the queue's URL."""
     from portal.services.admin_sync import QueuedFullSync
 
     sqs = client("sqs")
     queue = sqs.create_queue(QueueName="sync-chunks")["QueueUrl"]
     object.__setattr__(world.wiring.admin_sync, "_start", QueuedFullSync(sqs, queue))
+    return sqs, queue
+
+
+def test_in_aws_a_full_run_is_a_message_the_sync_worker_reads(world: World) -> None:
+    # Given the admin function configured with the sync queue (as in AWS)
+    sqs, queue = sync_queue(world)
     # When an admin starts a full run
     status, body = admin("POST", "/admin/sync/full")
     # Then one `full` message carrying its run id is queued, in the worker's message model
@@ -83,11 +90,7 @@ def test_in_aws_a_full_run_is_a_message_the_sync_worker_reads(world: World) -> N
 
 def test_a_second_full_run_requested_before_the_first_started_is_409(world: World) -> None:
     # Given a full run requested in AWS: a message on the queue that no worker has read yet
-    from portal.services.admin_sync import QueuedFullSync
-
-    sqs = client("sqs")
-    queue = sqs.create_queue(QueueName="sync-chunks")["QueueUrl"]
-    object.__setattr__(world.wiring.admin_sync, "_start", QueuedFullSync(sqs, queue))
+    sqs, queue = sync_queue(world)
     status, first = admin("POST", "/admin/sync/full")
     assert status == 202, first
     # When an admin asks again (a double click) / Then it is 409 naming the requested run, and one message is queued
